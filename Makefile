@@ -1,0 +1,53 @@
+# Overseas Station Tracker: `make run` to use it, `make test` to check it.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+# Reinstall only when pyproject.toml changes, so a second `make run` is fast.
+DEPS := $(VENV)/.deps-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+TEST_DEPS := $(VENV)/.test-deps-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install lint format serve bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(DEPS): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	rm -f $(VENV)/.deps-*
+	touch $@
+
+$(TEST_DEPS): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.test-deps-* $(VENV)/.deps-*
+	touch $@ $(DEPS)
+
+install: $(DEPS)
+
+## run: set up, migrate, seed an empty database and serve http://127.0.0.1:8000/
+run: $(DEPS)
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py seed --if-empty
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+## test: linters and the whole test suite (PostgreSQL when DATABASE_URL says so)
+test: $(TEST_DEPS)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SECRET_KEY=test-only-secret-key-$(shell date +%s)-not-for-production \
+	DJANGO_DEBUG=0 $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(TEST_DEPS)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(TEST_DEPS)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
