@@ -117,18 +117,20 @@ def test_every_save_is_recorded_in_history(bureau):
 
 
 @pytest.mark.parametrize(
-    "query", ["HENDON", "hendon", "Fuzhou", "福州", "fuzhou shi", "gonganju", "gong'anju"]
+    "query", ["LONDON", "london", "Fuzhou", "福州", "fuzhou shi", "gonganju", "gong'anju"]
 )
 def test_search_is_case_accent_and_pinyin_insensitive(query):
     bureau = Bureau.objects.create(
         slug="fz", name="Fz City Bureau", name_zh="福州市公安局", pinyin="Fúzhōu Shì Gōng'ānjú"
     )
-    station = make_station(bureau, city="Lóndon", location="Hendon")
-    assert list(Station.objects.search(query)) == [station]
+    station = make_station(bureau, city="Lóndon")
+    # The seed has London and Fuzhou stations too: look among this one's country only.
+    assert list(Station.objects.filter(country="ATA").search(query)) == [station]
 
 
 def test_search_finds_accented_text_from_plain_letters(bureau):
     station = make_station(bureau, city="Hǎiwài Town")
-    assert list(Station.objects.search("haiwai")) == [station]
-    assert list(Station.objects.search("HAI")) == [station]
-    assert list(Station.objects.search("海外")) == []
+    antarctic = Station.objects.filter(country="ATA")
+    assert list(antarctic.search("haiwai")) == [station]
+    assert list(antarctic.search("HAI")) == [station]
+    assert list(antarctic.search("海外")) == []
