@@ -3,6 +3,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+ADDRESS ?= 127.0.0.1:8000
 # Reinstall only when pyproject.toml changes, so a second `make run` is fast.
 DEPS := $(VENV)/.deps-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 TEST_DEPS := $(VENV)/.test-deps-$(shell cksum < pyproject.toml | cut -d' ' -f1)
@@ -32,7 +33,7 @@ install: $(DEPS)
 run: $(DEPS)
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py seed --if-empty
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(ADDRESS)
 
 ## test: linters and the whole test suite (PostgreSQL when DATABASE_URL says so)
 test: $(TEST_DEPS)
