@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "tracker",
+    # Login throttling for the admin: locks a username on an address after repeated failures.
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -86,7 +88,38 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes checks every login before Django does; the test client's
+# ``client.login()`` passes no request, so tests log in with ``force_login``
+# (or pass ``request=``) instead of switching throttling off.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
+# Lock the username on the address it was guessed from, so that a guesser
+# cannot lock a curator out of the admin from everywhere else.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+
+_BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
+
+
+def client_ip(request) -> str:
+    """The reader's address: behind our proxy, the last hop it appended to X-Forwarded-For."""
+    if _BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return request.META.get("REMOTE_ADDR", "")
+
+
+AXES_CLIENT_IP_CALLABLE = client_ip
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
