@@ -8,13 +8,17 @@ so that nobody overwrites a change they have not seen.
 """
 
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from . import text
+
+
+class StateChangeRefused(Exception):
+    """Raised when a record cannot move to the editorial state asked for; says why."""
 
 
 class ConcurrentEditError(Exception):
@@ -58,6 +62,15 @@ class PublishableQuerySet(models.QuerySet):
         for term in text.search_terms(query):
             qs = qs.filter(search_text__contains=term)
         return qs
+
+    def with_citation_count(self):
+        """Annotate ``citation_count``: citations of a station or event, uses of a source."""
+        return self.annotate(citation_count=Count("citations", distinct=True))
+
+    def without_citations(self):
+        """Records no citation points at (unsupported stations and events, unused sources)."""
+        field = self.model._meta.model_name
+        return self.exclude(Exists(Citation.objects.filter(**{field: OuterRef("pk")})))
 
 
 class Versioned(models.Model):
@@ -128,9 +141,52 @@ class Tracked(Versioned):
     class Meta:
         abstract = True
 
+    #: Stations and events must cite a source before they are published.
+    requires_citation = False
+
+    #: The editorial workflow: which state may follow which.
+    TRANSITIONS = {
+        State.DRAFT: {State.REVIEW, State.PUBLISHED},
+        State.REVIEW: {State.PUBLISHED, State.DRAFT},
+        State.PUBLISHED: {State.DRAFT},
+    }
+
     @property
     def is_published(self) -> bool:
         return self.state == State.PUBLISHED
+
+    def publish_blocker(self) -> str:
+        """Why this record cannot be published now, or "" when it can."""
+        if self.requires_citation and (self.pk is None or not self.citations.exists()):
+            return (
+                f"{self._meta.verbose_name.capitalize()} “{self}” has no citation: "
+                "cite at least one source before publishing it."
+            )
+        return ""
+
+    def can_publish(self) -> bool:
+        return not self.publish_blocker()
+
+    def move_to(self, state: str) -> None:
+        """Move to another editorial state and save, recording the change in the history.
+
+        Raises ``StateChangeRefused`` for a move the workflow does not allow (or a
+        publication without a citation) and ``ConcurrentEditError`` when the record
+        changed since it was loaded. Who may ask for which move is the caller's
+        concern (the admin checks the ``publish_<model>`` permission).
+        """
+        old = State(self.state)
+        new = State(state)
+        if new not in self.TRANSITIONS[old]:
+            raise StateChangeRefused(
+                f"{self._meta.verbose_name.capitalize()} “{self}” is {old.label.lower()}: "
+                f"it cannot move to {new.label.lower()}."
+            )
+        if new == State.PUBLISHED and (reason := self.publish_blocker()):
+            raise StateChangeRefused(reason)
+        self.state = new
+        self._change_reason = f"State: {old.label} → {new.label}"
+        self.save()
 
 
 class Country(models.Model):
@@ -289,6 +345,7 @@ class Station(Tracked):
 
     objects = PublishableQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["search_text"])
+    requires_citation = True
 
     class Meta:
         permissions = editorial_permissions("station", "stations")
@@ -394,6 +451,7 @@ class Event(Tracked):
 
     objects = PublishableQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["search_text"], m2m_fields=[countries, stations])
+    requires_citation = True
 
     class Meta:
         permissions = editorial_permissions("event", "events")
