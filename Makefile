@@ -50,5 +50,22 @@ format: $(TEST_DEPS)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## serve: production under gunicorn (DJANGO_DEBUG=0) at http://$(ADDRESS)/; plain http unless told
+# A secret key made once and kept out of git, unless DJANGO_SECRET_KEY is given.
+.secret-key:
+	umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(64))" > $@
+
+# Plain http on the loopback address by default; behind a TLS proxy, run it
+# with DJANGO_SECURE_SSL_REDIRECT=1 DJANGO_SECURE_COOKIES=1 DJANGO_BEHIND_PROXY=1.
+serve: export DJANGO_DEBUG := 0
+serve: export DJANGO_SECRET_KEY ?= $(shell cat .secret-key 2>/dev/null)
+serve: export DJANGO_SECURE_SSL_REDIRECT ?= 0
+serve: export DJANGO_SECURE_COOKIES ?= 0
+serve: export GUNICORN_BIND ?= $(ADDRESS)
+serve: $(DEPS) .secret-key
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py migrate --noinput
+	$(VENV)/bin/gunicorn --config config/gunicorn.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
