@@ -44,3 +44,84 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def roles(db):
+    """The groups Researchers and Editors, as ``setup_roles`` makes them."""
+    call_command("setup_roles", verbosity=0)
+
+
+def _staff_user(django_user_model, username, group):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username, password="pass", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def researcher(roles, django_user_model):
+    return _staff_user(django_user_model, "rita", "Researchers")
+
+
+@pytest.fixture
+def editor(roles, django_user_model):
+    return _staff_user(django_user_model, "eddie", "Editors")
+
+
+@pytest.fixture
+def researcher_client(researcher, client):
+    client.force_login(researcher)
+    return client
+
+
+@pytest.fixture
+def editor_client(editor, client):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def change_form_data():
+    """The POST data a browser would send back for an admin change page, unchanged.
+
+    Reads the form and inline formsets from the page's context, so a test edits
+    only the fields it is about and carries the version the page showed.
+    """
+
+    def _values(form):
+        data = {}
+        for name in form.fields:
+            value = form[name].value()
+            if value is None:
+                continue
+            if isinstance(value, list | tuple):
+                data[form.add_prefix(name)] = [str(v) for v in value]
+            elif isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+            else:
+                data[form.add_prefix(name)] = str(value)
+        return data
+
+    def build(response):
+        data = _values(response.context["adminform"].form)
+        for inline in response.context.get("inline_admin_formsets", []):
+            formset = inline.formset
+            management = formset.management_form
+            for name in management.fields:
+                data[management.add_prefix(name)] = str(management[name].value())
+            for form in formset.initial_forms:
+                data.update(_values(form))
+        return data
+
+    return build
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    """The test client and live_server speak plain HTTP; production settings redirect to HTTPS."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import SimpleListFilter
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -56,28 +56,28 @@ MOVE_LABELS = {
 class VersionedForm(forms.ModelForm):
     """A form that refuses to save over a change made after it was opened.
 
-    ``version`` is not editable on the model, so the form declares it as a hidden
-    field. The check here gives a friendly error with the form kept; the atomic
+    ``version`` is not editable on the model, so the form carries it in a hidden
+    ``seen_version`` field. The check here gives a friendly error with the form kept; the atomic
     check in ``Versioned.save()`` still guards the moment between the two.
     """
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            self.initial.setdefault("version", self.instance.version)
+            self.initial.setdefault("seen_version", self.instance.version)
 
     def has_changed(self):
         # The hidden version alone is no change worth saving an inline row for.
-        return any(name != "version" for name in self.changed_data)
+        return any(name != "seen_version" for name in self.changed_data)
 
     def clean(self):
         cleaned = super().clean()
         instance = self.instance
         if instance.pk is None or (self.empty_permitted and not self.has_changed()):
             return cleaned
-        seen = cleaned.get("version")
+        seen = cleaned.get("seen_version")
         current = (
             type(instance)
             ._base_manager.filter(pk=instance.pk)
@@ -352,7 +352,7 @@ class CitationInline(admin.TabularInline):
     model = Citation
     form = VersionedForm
     formset = CitationFormSet
-    fields = ["source", "locator", "quotation", "version"]
+    fields = ["source", "locator", "quotation", "seen_version"]
     autocomplete_fields = ["source"]
     extra = 0
     formfield_overrides = {
@@ -430,7 +430,7 @@ class StationAdmin(EditorialAdmin):
         ),
         ("Map", {"fields": [("latitude", "longitude")], "classes": ["collapse"]}),
         ("Events", {"fields": ["event_links"]}),
-        ("Record", {"fields": ["state", "version", ("created_at", "updated_at")]}),
+        ("Record", {"fields": ["state", "seen_version", ("created_at", "updated_at")]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -483,7 +483,7 @@ class EventAdmin(EditorialAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", ("date", "date_precision"), "type"]}),
         ("What happened", {"fields": ["description", "countries", "stations"]}),
-        ("Record", {"fields": ["state", "version", ("created_at", "updated_at")]}),
+        ("Record", {"fields": ["state", "seen_version", ("created_at", "updated_at")]}),
     ]
 
     def get_queryset(self, request):
@@ -514,11 +514,13 @@ class SourceAdmin(EditorialAdmin):
     ]
     list_filter = ["state", SourceLinkFilter, "kind", "language", CitationFilter]
     search_fields = ["key", "title", "authors", "publisher", "url"]
+    # Links pasted without a scheme are web links, read as https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["key", "title", "authors", "publisher", ("kind", "language")]}),
         ("Dates", {"fields": [("published_on", "published_precision"), "accessed_on"]}),
         ("Links", {"fields": ["url", "archived_url"]}),
-        ("Record", {"fields": ["state", "version", ("created_at", "updated_at")]}),
+        ("Record", {"fields": ["state", "seen_version", ("created_at", "updated_at")]}),
     ]
 
     def get_queryset(self, request):
@@ -552,7 +554,7 @@ class CitationAdmin(CuratedAdmin):
         ("station", "event"),
         "locator",
         "quotation",
-        "version",
+        "seen_version",
         ("created_at", "updated_at"),
     ]
 
