@@ -58,7 +58,7 @@ def test_station_list_shows_citation_count_and_last_editor(editor_client, editor
     response = editor_client.get(reverse("admin:tracker_station_changelist"), {"q": "NLD01"})
     row = response.context["cl"].result_list[0]
     assert row.citation_count == station.citations.count()
-    assert row.last_changed_by == "eddie"
+    assert row.last_editor == "eddie"
     assert "eddie" in response.content.decode()
 
 

@@ -217,14 +217,12 @@ class CuratedAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
         return fields
 
     def get_queryset(self, request):
-        return (
-            super().get_queryset(request).annotate(last_changed_by=last_change_subquery(self.model))
-        )
+        return super().get_queryset(request).annotate(last_editor=last_change_subquery(self.model))
 
     @admin.display(description="last change", ordering="updated_at")
     def last_change(self, obj):
         when = date_format(timezone.localtime(obj.updated_at), "SHORT_DATETIME_FORMAT")
-        who = getattr(obj, "last_changed_by", None)
+        who = getattr(obj, "last_editor", None)
         return f"{when} · {who}" if who else when
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
