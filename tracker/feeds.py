@@ -1,0 +1,45 @@
+"""Atom feed of published events, newest first."""
+
+import datetime
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+
+from .views import public_events
+
+#: Entries in the feed; readers keep their own history.
+FEED_SIZE = 50
+
+
+class LatestEventsFeed(Feed):
+    """``/events/feed/``: the latest published events as Atom."""
+
+    feed_type = Atom1Feed
+    title = "Overseas Station Tracker: events"
+    subtitle = (
+        "Openings, reports, investigations, raids, closures and other events around "
+        "the overseas police service stations, each with its sources."
+    )
+    link = reverse_lazy("tracker:event_list")
+    feed_url = reverse_lazy("tracker:event_feed")
+    author_name = "Overseas Station Tracker"
+
+    def items(self):
+        return public_events().order_by("-date", "slug")[:FEED_SIZE]
+
+    def item_title(self, item):
+        return f"{item.date_display}: {item.title}"
+
+    def item_description(self, item):
+        return item.description or item.title
+
+    def item_pubdate(self, item):
+        # The event's own date (at its precision, the first day of the period).
+        return datetime.datetime.combine(item.date, datetime.time(), tzinfo=datetime.UTC)
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [item.get_type_display()]

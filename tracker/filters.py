@@ -1,0 +1,346 @@
+"""FilterSets for the public station and event lists and their data URLs.
+
+The GET parameters are the contract's (``q``, ``country``, ``continent``,
+``bureau``, ``status``, ``active_in``, ``sort`` for stations; ``q``,
+``country``, ``type``, ``station``, ``year`` for events). The FilterSets are
+always applied to a ``published()`` queryset handed in by the views.
+
+Facet counts are computed per facet with one grouped query each, over the
+records matched by every *other* active filter, so a reader sees how many
+records each choice would give from where they stand.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Count, Min, Q
+from django.db.models.functions import ExtractYear
+
+from .models import Bureau, Continent, Country, Event, Station
+
+#: Continents a station can be on (Antarctica has no stations to offer).
+PUBLIC_CONTINENTS = [(value, label) for value, label in Continent.choices if value != "antarctica"]
+
+#: The longest search query we read; longer input is cut, never an error page.
+MAX_QUERY_LENGTH = 200
+
+#: Years a reader may ask about; anything else is rejected by the form.
+MIN_YEAR, MAX_YEAR = 1949, 2100
+
+
+def search(queryset, name, value):
+    """Match every term of the reader's query in the stored normalised text."""
+    return queryset.search(value[:MAX_QUERY_LENGTH])
+
+
+def active_in_year(year: int) -> Q:
+    """Stations active in ``year``: started by then and not ended before it.
+
+    A station with a start year but no end year is "ongoing or end unknown",
+    so it counts as active in every later year; one with no years is unknown
+    and matches no year.
+    """
+    return Q(active_from__lte=year) & (Q(active_until__isnull=True) | Q(active_until__gte=year))
+
+
+class UpperCaseMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Country codes are written in capitals; accept ``nld`` as ``NLD``."""
+
+    def clean(self, value):
+        if value:
+            value = [str(item).strip().upper() for item in value]
+        return super().clean(value)
+
+
+class UpperCaseCountryFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = UpperCaseMultipleChoiceField
+
+
+class StationFilter(django_filters.FilterSet):
+    """The filters of ``/stations/`` and its data URLs."""
+
+    q = django_filters.CharFilter(
+        label="Search",
+        method=search,
+        widget=forms.TextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH}),
+    )
+    country = UpperCaseCountryFilter(
+        label="Country",
+        queryset=Country.objects.all(),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    continent = django_filters.ChoiceFilter(
+        label="Continent", field_name="country__continent", choices=PUBLIC_CONTINENTS
+    )
+    bureau = django_filters.ModelChoiceFilter(
+        label="Bureau", queryset=Bureau.objects.all(), to_field_name="slug"
+    )
+    status = django_filters.ChoiceFilter(label="Status", choices=Station.Status.choices)
+    active_in = django_filters.NumberFilter(
+        label="Active in",
+        method="filter_active_in",
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+    )
+    sort = django_filters.OrderingFilter(
+        label="Sort by",
+        fields=(
+            ("code", "code"),
+            ("country__name", "country"),
+            ("city", "city"),
+            ("bureau__name", "bureau"),
+            ("active_from", "active"),
+        ),
+        field_labels={
+            "code": "Code",
+            "country__name": "Country",
+            "city": "City",
+            "bureau__name": "Bureau",
+            "active_from": "First active year",
+        },
+    )
+
+    class Meta:
+        model = Station
+        fields = ["q", "country", "continent", "bureau", "status", "active_in"]
+
+    def filter_active_in(self, queryset, name, value):
+        return queryset.filter(active_in_year(int(value)))
+
+    def filter_queryset(self, queryset):
+        # Ties in the chosen order fall back to the code, so pages are stable.
+        queryset = super().filter_queryset(queryset)
+        ordering = list(queryset.query.order_by)
+        if ordering and "code" not in ordering:
+            queryset = queryset.order_by(*ordering, "code")
+        return queryset
+
+    # Facets -------------------------------------------------------------
+
+    def queryset_without(self, skip: str):
+        """The base queryset with every valid filter applied except ``skip``."""
+        queryset = self.queryset
+        for name, value in self.form.cleaned_data.items():
+            if name in (skip, "sort"):
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def facets(self) -> dict[str, list[dict]]:
+        """Choices with counts for each facet, one grouped query per facet."""
+        self.errors  # noqa: B018 -- validates the form so cleaned_data exists
+        return {
+            "continent": self._grouped_facet(
+                "continent", "country__continent", dict(PUBLIC_CONTINENTS), keep_empty=True
+            ),
+            "country": self._country_facet(),
+            "bureau": self._bureau_facet(),
+            "status": self._grouped_facet(
+                "status", "status", dict(Station.Status.choices), keep_empty=True
+            ),
+            "active_in": self._active_in_facet(),
+        }
+
+    def _selected(self, name: str) -> set[str]:
+        return set(self.data.getlist(name)) if hasattr(self.data, "getlist") else set()
+
+    def _grouped_facet(self, name, field, labels, keep_empty=False):
+        rows = (
+            self.queryset_without(name)
+            .order_by()
+            .values(field)
+            .annotate(n=Count("pk", distinct=True))
+        )
+        counts = {row[field]: row["n"] for row in rows}
+        selected = self._selected(name)
+        return [
+            {
+                "value": value,
+                "label": label,
+                "count": counts.get(value, 0),
+                "selected": value in selected,
+            }
+            for value, label in labels.items()
+            if keep_empty or counts.get(value) or value in selected
+        ]
+
+    def _country_facet(self):
+        rows = (
+            self.queryset_without("country")
+            .order_by()
+            .values("country_id", "country__name")
+            .annotate(n=Count("pk", distinct=True))
+        )
+        selected = {code.upper() for code in self._selected("country")}
+        choices = {
+            row["country_id"]: {
+                "value": row["country_id"],
+                "label": row["country__name"],
+                "count": row["n"],
+                "selected": row["country_id"] in selected,
+            }
+            for row in rows
+        }
+        # A chosen country stays on the list (with 0) so it can be unticked;
+        # the form's own choices tell us its name without another query.
+        for country in self.form.cleaned_data.get("country") or []:
+            choices.setdefault(
+                country.code,
+                {"value": country.code, "label": country.name, "count": 0, "selected": True},
+            )
+        return sorted(choices.values(), key=lambda choice: choice["label"])
+
+    def _bureau_facet(self):
+        rows = (
+            self.queryset_without("bureau")
+            .order_by()
+            .values("bureau__slug", "bureau__name")
+            .annotate(n=Count("pk", distinct=True))
+        )
+        selected = self._selected("bureau")
+        choices = [
+            {
+                "value": row["bureau__slug"],
+                "label": row["bureau__name"],
+                "count": row["n"],
+                "selected": row["bureau__slug"] in selected,
+            }
+            for row in rows
+        ]
+        chosen = self.form.cleaned_data.get("bureau")
+        if chosen and chosen.slug not in {choice["value"] for choice in choices}:
+            choices.append(
+                {"value": chosen.slug, "label": chosen.name, "count": 0, "selected": True}
+            )
+        return sorted(choices, key=lambda choice: (-choice["count"], choice["label"]))
+
+    def _active_in_facet(self):
+        """Stations active in each year, from the first recorded year to this one.
+
+        One query: a conditional count per year, over the stations matched by
+        the other filters.
+        """
+        queryset = self.queryset_without("active_in").order_by()
+        first = self.queryset.aggregate(first=Min("active_from"))["first"]
+        if first is None:
+            return []
+        this_year = datetime.date.today().year
+        years = range(first, max(this_year, first) + 1)
+        counts = queryset.aggregate(
+            **{f"y{year}": Count("pk", filter=active_in_year(year)) for year in years}
+        )
+        selected = self._selected("active_in")
+        return [
+            {
+                "value": str(year),
+                "label": str(year),
+                "count": counts[f"y{year}"],
+                "selected": str(year) in selected,
+            }
+            for year in reversed(years)
+        ]
+
+
+class EventFilter(django_filters.FilterSet):
+    """The filters of ``/events/`` and its data URLs."""
+
+    q = django_filters.CharFilter(
+        label="Search",
+        method=search,
+        widget=forms.TextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH}),
+    )
+    country = UpperCaseCountryFilter(
+        label="Country",
+        field_name="countries",
+        queryset=Country.objects.all(),
+        to_field_name="code",
+        distinct=True,
+    )
+    type = django_filters.ChoiceFilter(label="Type", choices=Event.Type.choices)
+    station = django_filters.CharFilter(label="Station", method="filter_station")
+    year = django_filters.NumberFilter(
+        label="Year", method="filter_year", min_value=MIN_YEAR, max_value=MAX_YEAR
+    )
+
+    class Meta:
+        model = Event
+        fields = ["q", "country", "type", "station", "year"]
+
+    def filter_station(self, queryset, name, value):
+        # Only published stations exist for the public, so a draft's code
+        # finds nothing rather than revealing that it has events.
+        return queryset.filter(
+            stations__in=Station.objects.published().filter(code=value.strip().upper()[:5])
+        ).distinct()
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(date__year=int(value))
+
+    def queryset_without(self, skip: str):
+        """The base queryset with every valid filter applied except ``skip``."""
+        queryset = self.queryset
+        for name, value in self.form.cleaned_data.items():
+            if name == skip or value in (None, "", []):
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def facets(self) -> dict[str, list[dict]]:
+        """Type, year and country choices with counts, one grouped query each."""
+        self.errors  # noqa: B018 -- validates the form so cleaned_data exists
+        selected = {name: set(self.data.getlist(name)) for name in ("type", "year", "country")}
+
+        rows = self.queryset_without("type").order_by().values("type").annotate(n=Count("pk"))
+        type_counts = {row["type"]: row["n"] for row in rows}
+        types = [
+            {
+                "value": value,
+                "label": label,
+                "count": type_counts.get(value, 0),
+                "selected": value in selected["type"],
+            }
+            for value, label in Event.Type.choices
+            if type_counts.get(value) or value in selected["type"]
+        ]
+
+        rows = (
+            self.queryset_without("year")
+            .order_by()
+            .annotate(y=ExtractYear("date"))
+            .values("y")
+            .annotate(n=Count("pk"))
+        )
+        years = [
+            {
+                "value": str(row["y"]),
+                "label": str(row["y"]),
+                "count": row["n"],
+                "selected": str(row["y"]) in selected["year"],
+            }
+            for row in sorted(rows, key=lambda row: -row["y"])
+        ]
+
+        # Events are counted per country through the many-to-many table,
+        # restricted to the events matched by the other filters.
+        matched = self.queryset_without("country").order_by().values("pk")
+        rows = (
+            Country.objects.filter(events__in=matched)
+            .values("code", "name")
+            .annotate(n=Count("events", distinct=True))
+            .order_by("name")
+        )
+        chosen = {code.upper() for code in selected["country"]}
+        countries = [
+            {
+                "value": row["code"],
+                "label": row["name"],
+                "count": row["n"],
+                "selected": row["code"] in chosen,
+            }
+            for row in rows
+        ]
+        return {"type": types, "year": years, "country": countries}
