@@ -125,3 +125,16 @@ def _plain_http(settings):
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(autouse=True)
+def _static_without_manifest(settings):
+    """Serve static files from the app folders: tests run with DEBUG off but no collectstatic.
+
+    Production uses whitenoise's manifest storage, which needs ``collectstatic``
+    to have run; pages that link their stylesheet would otherwise fail here.
+    """
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
