@@ -69,6 +69,10 @@ BLANK_ROW_SLACK = 1_000
 MAX_COLUMNS = 100
 
 
+def _size(n: int) -> str:
+    return f"{n / MB:,.1f} MB" if n >= MB / 10 else f"{n / 1024:,.0f} KB"
+
+
 class SheetError(Exception):
     """A file that cannot be imported at all: one message for a person, no traceback."""
 
@@ -188,9 +192,9 @@ def _open_zip(data: bytes, suffix: str, marker: str) -> zipfile.ZipFile:
     expanded = sum(info.file_size for info in archive.infolist())
     if expanded > max_uncompressed():
         raise SheetError(
-            f"This {suffix} file expands to {expanded / MB:,.0f} MB when opened, more "
-            f"than the {max_uncompressed() / MB:,.0f} MB an import allows: it was refused "
-            "unread. Split it or save it as CSV."
+            f"This {suffix} file expands to {_size(expanded)} when opened, more than the "
+            f"{_size(max_uncompressed())} an import allows: it was refused unread. Split it "
+            "or save it as CSV."
         )
     return archive
 
@@ -355,8 +359,8 @@ def read_sheets(data: bytes, suffix: str, wanted=None) -> dict[str, list[list[st
     """
     if len(data) > max_bytes():
         raise SheetError(
-            f"The file is {len(data) / MB:,.1f} MB, more than the {max_bytes() / MB:,.0f} MB "
-            "an import takes: split it into smaller files."
+            f"The file is {_size(len(data))}, more than the {_size(max_bytes())} an import "
+            "takes: split it into smaller files."
         )
     if not data.strip():
         raise SheetError("The file is empty.")
