@@ -30,6 +30,7 @@ from django.views.decorators.http import require_safe
 from . import text, worldmap
 from .filters import PUBLIC_CONTINENTS, EventFilter, StationFilter
 from .models import Bureau, Citation, Continent, Country, Event, Source, Station
+from .resources import EventResource, StationResource, cell_text, neutralise
 
 #: Rows per page on the station and event lists.
 PAGE_SIZE = 50
@@ -588,32 +589,41 @@ def bureau_detail(request, slug):
 
 # Data URLs ----------------------------------------------------------------------
 
-#: The import's station columns less the curators' own (``notes``, ``state``).
-STATION_CSV_COLUMNS = [
-    "code",
-    "country",
-    "city",
-    "location",
-    "capital",
-    "bureau",
-    "active",
-    "status",
-    "host",
-    "summary",
-    "sources",
-]
+#: Import columns the public downloads leave out: the curators' own.
+PRIVATE_COLUMNS = frozenset({"notes", "state"})
 
-#: The import's event columns less ``state``.
-EVENT_CSV_COLUMNS = [
-    "slug",
-    "date",
-    "type",
-    "title",
-    "description",
-    "countries",
-    "stations",
-    "sources",
-]
+
+def public_columns(resource_class) -> list:
+    """The Resource's import columns, in order, less ``notes`` and ``state``.
+
+    The CSV downloads render each cell with the same column definitions the
+    import reads (tracker/resources.py), so a downloaded file re-imports.
+    """
+    return [column for column in resource_class.columns if column.name not in PRIVATE_COLUMNS]
+
+
+def csv_stations(stations):
+    """Stations with what the Resource's columns read, limited to published records.
+
+    The column renderers read ``citations.all()``; prefetching it with only
+    citations of published sources keeps draft sources out of the download.
+    """
+    return stations.prefetch_related(Prefetch("citations", queryset=public_citations()))
+
+
+def csv_events(events):
+    """Events with what the Resource's columns read, limited to published records."""
+    return events.prefetch_related(
+        "countries",
+        Prefetch("stations", queryset=Station.objects.published()),
+        Prefetch("citations", queryset=public_citations()),
+    )
+
+
+def resource_rows(columns, records) -> Iterator[list[str]]:
+    """Cells as the spreadsheet export writes them (formulas neutralised)."""
+    for record in records:
+        yield [neutralise(cell_text(column.render(record))) for column in columns]
 
 
 def _bad_filter(filterset) -> HttpResponse:
@@ -623,41 +633,6 @@ def _bad_filter(filterset) -> HttpResponse:
         status=400,
         content_type="text/plain; charset=utf-8",
     )
-
-
-def _source_keys(record) -> str:
-    return ";".join(citation.source.key for citation in record.public_citations)
-
-
-def station_row(station) -> list[str]:
-    """One station in the import's columns (``notes`` and ``state`` left out)."""
-    return [
-        station.code,
-        station.country_id,
-        station.city,
-        station.location,
-        "yes" if station.is_capital else "no",
-        station.bureau.slug,
-        station.active,
-        station.status,
-        station.host,
-        station.summary,
-        _source_keys(station),
-    ]
-
-
-def event_row(event) -> list[str]:
-    """One event in the import's columns (``state`` left out)."""
-    return [
-        event.slug,
-        text.format_partial_date(event.date, event.date_precision),
-        event.type,
-        event.title,
-        event.description,
-        ";".join(country.code for country in event.country_list),
-        ";".join(station.code for station in event.public_stations),
-        _source_keys(event),
-    ]
 
 
 class _Echo:
@@ -770,10 +745,9 @@ def stations_csv(request):
     filterset, stations = _filtered(request, StationFilter, public_stations())
     if stations is None:
         return _bad_filter(filterset)
-    rows = (
-        station_row(s) for s in with_station_details(stations).iterator(chunk_size=EXPORT_CHUNK)
-    )
-    return _csv_response("stations.csv", STATION_CSV_COLUMNS, rows)
+    columns = public_columns(StationResource)
+    rows = resource_rows(columns, csv_stations(stations).iterator(chunk_size=EXPORT_CHUNK))
+    return _csv_response("stations.csv", [column.name for column in columns], rows)
 
 
 @require_safe
@@ -817,8 +791,9 @@ def events_csv(request):
     filterset, events = _filtered(request, EventFilter, public_events())
     if events is None:
         return _bad_filter(filterset)
-    rows = (event_row(e) for e in with_event_details(events).iterator(chunk_size=EXPORT_CHUNK))
-    return _csv_response("events.csv", EVENT_CSV_COLUMNS, rows)
+    columns = public_columns(EventResource)
+    rows = resource_rows(columns, csv_events(events).iterator(chunk_size=EXPORT_CHUNK))
+    return _csv_response("events.csv", [column.name for column in columns], rows)
 
 
 @require_safe
