@@ -1,11 +1,258 @@
-"""The admin side of spreadsheet import and export (django-import-export)."""
+"""The admin side of spreadsheet import and export (django-import-export).
 
+The admin classes of stations, events, sources and citations inherit
+``SpreadsheetAdminMixin`` and set ``resource_classes``. The mixin keeps the
+library's URLs (``/admin/tracker/station/import/`` …) and its two steps,
+preview then confirm, and changes what matters for a research database:
+
+- Import needs ``tracker.import_<model>`` (Researchers), export
+  ``tracker.export_<model>`` (Editors): the settings name those codes.
+- Files are read as bytes by the tracker's own readers (size, row and
+  inflation limits; .ods works, which the library's 4.4 admin cannot do).
+- The preview is a summary (counts, every rejected row, the first new and
+  changed rows with their changed cells), not a page with every row.
+- The preview signs a fingerprint of the file and of the matched records'
+  versions; the confirmation refuses if the file or any of those records
+  changed since, so an import never overwrites an edit its user did not see.
+- The importing user goes to the resource: history is theirs, and only
+  Editors may publish or retract through a sheet.
+"""
+
+import hashlib
+
+from django import forms
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
+from import_export.signals import post_import
+
+from .resources import SHEET_FORMATS, SheetError, max_bytes, read_dataset
+
+PREVIEW_SALT = "tracker.import-preview"
+#: A preview may be confirmed within this many seconds.
+PREVIEW_MAX_AGE = 6 * 60 * 60
+
+
+class SheetImportForm(ImportForm):
+    """The upload form, refusing an oversized file before it is read."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > max_bytes():
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:,.1f} MB, more than the "
+                f"{max_bytes() / 1024 / 1024:,.0f} MB an import takes: split it into smaller files."
+            )
+        return upload
+
+
+class SheetConfirmForm(ConfirmImportForm):
+    """The confirmation carries the signed fingerprint of what the preview showed."""
+
+    preview_token = forms.CharField(widget=forms.HiddenInput())
 
 
 class SpreadsheetAdminMixin(ImportExportMixin):
     """Import with a preview and export, for the tracker's admin classes.
 
-    Admin classes set ``resource_classes``; permissions, formats and the
-    preview are configured here.
+    Admin classes set ``resource_classes``; permissions, formats, the preview
+    and the confirmation are configured here.
     """
+
+    import_template_name = "admin/import_export/tracker_import.html"
+    import_form_class = SheetImportForm
+    confirm_form_class = SheetConfirmForm
+    # Always the contract's columns: a re-importable file, never a subset.
+    export_form_class = ExportForm
+    #: How many new and changed rows the preview shows (the counts cover all).
+    preview_rows = 50
+
+    def get_import_formats(self):
+        return list(SHEET_FORMATS)
+
+    def get_export_formats(self):
+        return list(SHEET_FORMATS)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        kwargs.pop("form", None)
+        return {**kwargs, "user": request.user}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["preview_token"] = getattr(import_form, "preview_token", "")
+        return initial
+
+    # Step 1: upload and preview.
+
+    def import_action(self, request, **kwargs):
+        """Read the upload, check every row without writing, show the summary."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        context = self.get_import_context_data()
+        form = self.create_import_form(request)
+        if request.POST and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            sheet_format = self.get_import_formats()[int(form.cleaned_data["format"])]()
+            data = b"".join(upload.chunks())
+            resource = self.choose_import_resource_class(form, request)(
+                **self.get_import_resource_kwargs(request, form=form)
+            )
+            try:
+                dataset = read_dataset(data, sheet_format.suffix, resource.kind)
+                result = resource.import_data(
+                    dataset, dry_run=True, user=request.user, file_name=upload.name
+                )
+            except SheetError as error:
+                form.add_error("import_file", str(error))
+            else:
+                context["result"] = result
+                context["sheet"] = self.preview_summary(result)
+                if not result.problems:
+                    storage = self.get_tmp_storage_class()(
+                        encoding=None, read_mode="rb", **self.get_tmp_storage_class_kwargs()
+                    )
+                    storage.save(data)
+                    upload.tmp_storage_name = storage.name
+                    form.preview_token = signing.dumps(
+                        {
+                            "file": hashlib.sha256(data).hexdigest(),
+                            "versions": result.version_digest,
+                            "at": timezone.now().isoformat(),
+                            "model": self.model._meta.label_lower,
+                            "user": request.user.pk,
+                        },
+                        salt=PREVIEW_SALT,
+                    )
+                    context["confirm_form"] = self.create_confirm_form(request, import_form=form)
+        resources = [
+            cls(**self.get_import_resource_kwargs(request))
+            for cls in self.get_import_resource_classes(request)
+        ]
+        context.update(self.admin_site.each_context(request))
+        context.update(
+            title=f"Import {self.model._meta.verbose_name_plural}",
+            form=form,
+            opts=self.model._meta,
+            media=self.media + form.media,
+            fields_list=[
+                (r.get_display_name(), [f.column_name for f in r.get_user_visible_fields()])
+                for r in resources
+            ],
+            import_error_display=self.import_error_display,
+            max_megabytes=max_bytes() // (1024 * 1024),
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
+
+    def preview_summary(self, result) -> dict:
+        """What the preview page shows: counts, rejected rows, the first changes."""
+        new = [c for c in result.changes if c.action == "new"]
+        changed = [c for c in result.changes if c.action == "changed"]
+        limit = self.preview_rows
+        return {
+            "counts": result.counts,
+            "summary": result.summary(),
+            "problems": result.problems,
+            "new": new[:limit],
+            "more_new": max(0, len(new) - limit),
+            "changed": changed[:limit],
+            "more_changed": max(0, len(changed) - limit),
+        }
+
+    # Step 2: confirm.
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """Import the previewed file, unless it or the records it matches changed since."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        import_url = reverse(
+            "admin:{}_{}_import".format(*self.get_model_info()), current_app=self.admin_site.name
+        )
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            messages.error(request, "This confirmation is incomplete: upload the file again.")
+            return HttpResponseRedirect(import_url)
+        cleaned = confirm_form.cleaned_data
+        try:
+            token = signing.loads(
+                cleaned["preview_token"], salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE
+            )
+        except signing.BadSignature:
+            messages.error(
+                request, "This preview has expired or was altered: upload the file again."
+            )
+            return HttpResponseRedirect(import_url)
+        storage = self.get_tmp_storage_class()(
+            name=cleaned["import_file_name"],
+            encoding=None,
+            read_mode="rb",
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        try:
+            data = storage.read()
+        except OSError:
+            messages.error(request, "The previewed file is no longer available: upload it again.")
+            return HttpResponseRedirect(import_url)
+        if (
+            token.get("file") != hashlib.sha256(data).hexdigest()
+            or token.get("model") != self.model._meta.label_lower
+            or token.get("user") != request.user.pk
+        ):
+            messages.error(request, "This is not the file that was previewed: upload it again.")
+            return HttpResponseRedirect(import_url)
+        try:
+            sheet_format = self.get_import_formats()[int(cleaned["format"])]()
+        except (ValueError, IndexError):
+            messages.error(request, "Unknown file format: upload the file again.")
+            return HttpResponseRedirect(import_url)
+        resource = self.choose_import_resource_class(confirm_form, request)(
+            **self.get_import_resource_kwargs(request, form=confirm_form)
+        )
+        try:
+            dataset = read_dataset(data, sheet_format.suffix, resource.kind)
+            result = resource.import_data(
+                dataset,
+                dry_run=False,
+                user=request.user,
+                file_name=cleaned["original_file_name"],
+                expected_digest=token.get("versions"),
+                previewed_at=parse_datetime(token.get("at", "")),
+            )
+        except SheetError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(import_url)
+        finally:
+            storage.remove()
+        if result.problems:
+            messages.error(
+                request,
+                f"Nothing was imported: {result.summary()}. Upload the file again to see why.",
+            )
+            return HttpResponseRedirect(import_url)
+        return self.process_result(result, request)
+
+    def process_result(self, result, request):
+        self.generate_log_entries(result, request)
+        messages.success(
+            request,
+            f"Import finished: {result.summary()} {self.model._meta.verbose_name_plural}.",
+        )
+        post_import.send(sender=None, model=self.model)
+        return HttpResponseRedirect(
+            reverse(
+                "admin:{}_{}_changelist".format(*self.get_model_info()),
+                current_app=self.admin_site.name,
+            )
+        )

@@ -1209,7 +1209,7 @@ class SheetResource(resources.ModelResource):
         if (
             touches_publication
             and user is not None
-            and not user.has_perm(f"tracker.publish_{self._meta.model_name}")
+            and not user.has_perm(f"tracker.publish_{self._meta.model._meta.model_name}")
         ):
             problems.append(
                 Problem(
