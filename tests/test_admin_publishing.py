@@ -151,7 +151,7 @@ def test_send_to_review_action_moves_only_drafts(researcher_client, draft):
     draft.refresh_from_db()
     published.refresh_from_db()
     assert (draft.state, published.state) == (State.REVIEW, State.PUBLISHED)
-    assert "1 stations now in review." in texts(response)
+    assert "1 station now in review." in texts(response)
 
 
 @pytest.mark.django_db
@@ -159,7 +159,7 @@ def test_editor_publishes_and_retracts_by_list_action(editor_client, draft):
     response = action(editor_client, "publish", draft)
     draft.refresh_from_db()
     assert draft.state == State.PUBLISHED
-    assert "1 stations now published." in texts(response)
+    assert "1 station now published." in texts(response)
     action(editor_client, "retract", draft)
     draft.refresh_from_db()
     assert draft.state == State.DRAFT

@@ -144,7 +144,7 @@ def test_list_action_refuses_a_record_changed_after_it_was_loaded(editor, resear
     admin.publish(request, selected)
 
     messages = [str(m) for m in get_messages(request)]
-    assert "1 stations now published." in messages
+    assert "1 station now published." in messages
     assert any("NLD02" in m and "changed by rita" in m for m in messages)
     states = dict(Station.objects.filter(code__in=["NLD01", "NLD02"]).values_list("code", "state"))
     assert states == {"NLD01": State.PUBLISHED, "NLD02": State.DRAFT}

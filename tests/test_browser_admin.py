@@ -1,0 +1,106 @@
+"""The whole curation loop in a real browser: a researcher drafts, an editor publishes."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from tracker.models import Source
+
+CODE = "NLD95"
+
+
+@pytest.fixture
+def cast(transactional_db, django_user_model, settings):
+    # transactional_db empties the tables: load the seed and the roles again.
+    call_command("seed", verbosity=0)
+    call_command("setup_roles", verbosity=0)
+    # live_server finds static files itself; no collectstatic manifest needed.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    for username, group in (("rita", "Researchers"), ("eddie", "Editors")):
+        user = django_user_model.objects.create_user(username, password="pass", is_staff=True)
+        user.groups.add(Group.objects.get(name=group))
+
+
+@pytest.fixture
+def server(live_server, cast):
+    """live_server's URL, its middleware reloaded under this test's settings.
+
+    The session-wide server loaded SecurityMiddleware (which reads
+    SECURE_SSL_REDIRECT once) before the plain-HTTP test settings applied.
+    """
+    # StaticFilesHandler(_MediaFilesHandler(WSGIHandler())): the media handler runs
+    # its own middleware chain around every request.
+    handler = live_server.thread.httpd.get_app().application
+    handler.load_middleware()
+    yield live_server.url
+    handler.load_middleware()
+
+
+def log_in(page, base, username):
+    page.context.clear_cookies()
+    page.goto(f"{base}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pass")
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_contain_text(username)
+
+
+def choose(page, select_id, search, label=None):
+    """Pick an option in an admin autocomplete (select2) widget by typing into its search."""
+    page.locator(f"#{select_id} ~ .select2").first.click()
+    page.locator(".select2-container--open .select2-search__field").fill(search)
+    option = page.locator(".select2-results__option", has_text=label or search).first
+    option.wait_for()
+    option.click()
+
+
+@pytest.mark.browser
+def test_researcher_drafts_and_editor_publishes(server, page):
+    base = server
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    # A researcher creates a draft station with a citation and sends it to review.
+    log_in(page, base, "rita")
+    page.screenshot(path="/tmp/admin-index.png", full_page=True)
+    page.goto(f"{base}/admin/tracker/station/add/")
+    page.fill("#id_code", CODE)
+    choose(page, "id_country", "Netherlands")
+    page.fill("#id_city", "Utrecht")
+    choose(page, "id_bureau", "Wenzhou")
+    page.click("#citations-group .add-row a")
+    source = Source.objects.get(key="safeguard-2022-09")
+    choose(page, "id_citations-0-source", source.key, label=str(source))
+    page.fill("#id_citations-0-locator", "p. 4")
+    page.screenshot(path="/tmp/admin-station-add.png", full_page=True)
+    page.click("input[name=_send_to_review]")
+    expect(page.locator(".messagelist")).to_contain_text("is now in review")
+    page.screenshot(path="/tmp/admin-station-list.png")
+
+    # Not public yet.
+    assert page.goto(f"{base}/stations/{CODE}/").status == 404
+
+    # An editor finds it waiting for review and publishes it from its page.
+    log_in(page, base, "eddie")
+    page.goto(f"{base}/admin/needs-work/")
+    page.screenshot(path="/tmp/admin-needs-work.png", full_page=True)
+    page.get_by_role("link", name="Stations waiting for review").click()
+    page.get_by_role("link", name=CODE).click()
+    page.screenshot(path="/tmp/admin-station-change.png", full_page=True)
+    page.click("input[name=_publish]")
+    expect(page.locator(".messagelist")).to_contain_text("is now published")
+
+    page.goto(f"{base}/admin/tracker/station/?q={CODE}")
+    page.get_by_role("link", name=CODE).click()
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("#content")).to_contain_text("Published")
+    page.screenshot(path="/tmp/admin-station-history.png", full_page=True)
+
+    response = page.goto(f"{base}/stations/{CODE}/")
+    assert response.status == 200
+    expect(page.locator("body")).to_contain_text(re.compile(CODE))
