@@ -1,8 +1,6 @@
 """Public URLs of the tracker; the names are the contract's."""
 
-from django.templatetags.static import static
 from django.urls import path
-from django.views.generic import RedirectView
 
 from . import feeds, views
 
@@ -25,9 +23,5 @@ urlpatterns = [
     path("countries/<str:code>/", views.country_detail, name="country_detail"),
     path("bureaus/<slug:slug>/", views.bureau_detail, name="bureau_detail"),
     # Browsers ask for /favicon.ico whatever the page says; send them to ours.
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("tracker/favicon.svg"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

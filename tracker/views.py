@@ -19,8 +19,9 @@ from collections.abc import Iterable, Iterator
 import pycountry
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -430,10 +431,28 @@ def paginate(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+_STATION_CODE = re.compile(r"^[A-Z]{3}[0-9]{2}$")
+_COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def canonical_code(code: str, pattern: re.Pattern) -> str:
+    """The code in capitals, or 404 when it cannot be one (no redirect to nonsense)."""
+    canonical = code.strip().upper()
+    if not pattern.match(canonical):
+        raise Http404("No such code.")
+    return canonical
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to ours."""
+    return redirect(static("tracker/favicon.svg"), permanent=True)
+
+
 @require_safe
 def station_detail(request, code):
     """One station: facts, location, timeline of events and numbered citations."""
-    canonical = code.strip().upper()
+    canonical = canonical_code(code, _STATION_CODE)
     if canonical != code:
         return redirect("tracker:station_detail", code=canonical, permanent=True)
     station = get_object_or_404(
@@ -545,7 +564,7 @@ def source_detail(request, key):
 @require_safe
 def country_detail(request, code):
     """A country's published stations and events, on a map of the country."""
-    canonical = code.strip().upper()
+    canonical = canonical_code(code, _COUNTRY_CODE)
     if canonical != code:
         return redirect("tracker:country_detail", code=canonical, permanent=True)
     country = get_object_or_404(Country, code=code)
