@@ -19,7 +19,8 @@ max_requests = 2000
 max_requests_jitter = 200
 # Trust X-Forwarded-* only from the proxy on this machine.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# "-" logs each request to standard output; an empty value logs none.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 wsgi_app = "config.wsgi:application"

@@ -1,0 +1,568 @@
+"""Benchmarks: our pages under gunicorn against Datasette on the same SQLite file.
+
+    python bench/run.py            # 20,000 stations, 200,000 events, 20,000 sources
+    python bench/run.py --quick    # a small dataset and short runs, for development
+    python bench/run.py --load     # also the load test: 50 connections for 30 s
+
+Writes bench/results.md and prints the same Markdown. The datasets are built
+once into bench/work/ (git-ignored) and reused while their sizes match.
+Server and client are pinned to different CPUs when the machine has two.
+"""
+
+# The commands run are this project's own or the benchmark tools, with arguments we build.
+# ruff: noqa: S603, S607, S310
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORK = BENCH / "work"
+PYTHON = sys.executable
+PAGE_SIZE = 50  # tracker.views.PAGE_SIZE; Datasette is given the same
+SEED_STATION = "ESP01"  # a seed station: present at both sizes
+
+FULL = {"stations": 20000, "events": 200000, "sources": 20000}
+QUICK = {"stations": 300, "events": 2000, "sources": 300}
+
+# (label, our path, Datasette path or None). Datasette's pages are HTML like ours,
+# its facet suggestions off; its filter pages carry the same two facets as ours.
+DS_FACETS = "_facet=country_id&_facet=bureau_id&_nosuggest=1"
+PAGES = [
+    ("home", "/", None),
+    ("station list", "/stations/", f"/bench/tracker_station?{DS_FACETS}"),
+    ("stations: Europe, Fuzhou", "/stations/?continent=europe&bureau=fuzhou", None),
+    (
+        "stations: search madrid",
+        "/stations/?q=madrid",
+        f"/bench/tracker_station?search_text__contains=madrid&{DS_FACETS}",
+    ),
+    ("station page", f"/stations/{SEED_STATION}/", "/bench/tracker_station/{station_pk}"),
+    (
+        "events in 2023",
+        "/events/?year=2023",
+        "/bench/tracker_event?date__startswith=2023&_sort_desc=date&_nosuggest=1",
+    ),
+]
+LOAD_PATHS = [
+    "/",
+    "/stations/",
+    "/stations/?continent=europe&bureau=fuzhou",
+    "/stations/?q=madrid",
+    f"/stations/{SEED_STATION}/",
+    "/events/",
+    "/events/?year=2023",
+    "/sources/",
+    "/countries/ESP/",
+    "/bureaus/fuzhou/",
+]
+
+WRK_REPORT = r"""
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %f, "p50": %f, "p95": %f, "p99": %f, ' ..
+    '"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}\n',
+    summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3,
+    errors.connect, errors.read, errors.write, errors.status, errors.timeout))
+end
+"""
+WRK_ROTATE = r"""
+local paths = {%s}
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+
+
+def cpus() -> tuple[str, str]:
+    """CPU lists for the server and the client: apart when there are two or more."""
+    count = os.cpu_count() or 1
+    return ("0", "1") if count >= 2 else ("0", "0")
+
+
+def pinned(cpu: str, command: list[str]) -> list[str]:
+    return ["taskset", "-c", cpu, *command] if shutil.which("taskset") else command
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with status {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on port {port} after {seconds} s")
+
+
+def site_env(db_path: Path, **extra) -> dict:
+    """Production settings for loopback: no debug, no https redirect, a throwaway key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_COOKIES="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DATABASE_URL=f"sqlite:///{db_path}",
+        DJANGO_STATIC_ROOT=str(WORK / "static"),
+    )
+    env.update(extra)
+    return env
+
+
+def build(db_path: Path, sizes: dict) -> None:
+    """Make the dataset unless a file with these sizes is already there."""
+    stamp = db_path.with_suffix(".json")
+    if db_path.exists() and stamp.exists() and json.loads(stamp.read_text()) == sizes:
+        return
+    for stale in db_path.parent.glob(db_path.name + "*"):
+        stale.unlink()
+    print(f"building {db_path.name}: {sizes}", file=sys.stderr)
+    subprocess.run(
+        [PYTHON, str(BENCH / "make_data.py")]
+        + [f"--{name}={count}" for name, count in sizes.items()],
+        env=site_env(db_path, DJANGO_DEBUG="1"),
+        cwd=ROOT,
+        check=True,
+    )
+    stamp.write_text(json.dumps(sizes))
+
+
+COUNT_QUERIES = r"""
+import json, sys
+import django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
+setup_test_environment()
+client = Client()
+counts = {}
+for path in json.loads(sys.argv[1]):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+        if hasattr(response, "streaming_content"):
+            for _ in response.streaming_content:
+                pass
+    counts[path] = [response.status_code, len(queries)]
+print(json.dumps(counts))
+"""
+
+
+def count_queries(db_path: Path, paths: list[str]) -> dict:
+    result = subprocess.run(
+        [PYTHON, "-c", COUNT_QUERIES, json.dumps(paths)],
+        env=site_env(db_path),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def start_gunicorn(db_path: Path, port: int, workers: int, cpu: str) -> subprocess.Popen:
+    env = site_env(
+        db_path,
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY=str(workers),
+        GUNICORN_ACCESS_LOG="",  # none: logging every request is not what we measure
+        GUNICORN_LOG_LEVEL="warning",
+    )
+    env["DJANGO_SECRET_KEY"] = os.environ.get("BENCH_SECRET_KEY", env["DJANGO_SECRET_KEY"])
+    server = subprocess.Popen(
+        pinned(cpu, [PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.py"]),
+        env=env,
+        cwd=ROOT,
+    )
+    wait_for(port, server)
+    return server
+
+
+def start_datasette(db_path: Path, port: int, cpu: str) -> subprocess.Popen | None:
+    datasette = WORK / "venv-datasette" / "bin" / "datasette"
+    if not datasette.exists():
+        print("Datasette missing: installing it into bench/work/venv-datasette", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(WORK / "venv-datasette")], check=True)
+        subprocess.run(
+            [str(WORK / "venv-datasette" / "bin" / "pip"), "install", "-q", "datasette>=0.65"],
+            check=True,
+        )
+    server = subprocess.Popen(
+        pinned(
+            cpu,
+            [
+                str(datasette),
+                "serve",
+                str(db_path),
+                "--port",
+                str(port),
+                "--setting",
+                "default_page_size",
+                str(PAGE_SIZE),
+                "--setting",
+                "sql_time_limit_ms",
+                "20000",
+                "--setting",
+                "facet_time_limit_ms",
+                "20000",
+            ],
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(port, server)
+    return server
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def measure(base: str, path: str, seconds: float, connections: int, cpu: str) -> dict:
+    """Median, p95 and p99 latency (ms), requests/s and errors of one path."""
+    for _ in range(5):  # warm-up: caches, lazy imports, SQLite pages
+        status, _ = get(base + path)
+    if status != 200:
+        raise SystemExit(f"{base}{path} answered {status}")
+    if shutil.which("wrk"):
+        script = WORK / "report.lua"
+        script.write_text(WRK_REPORT)
+        return run_wrk(base + path, script, seconds, connections, cpu)
+    return python_client(base + path, seconds, connections)
+
+
+def run_wrk(url: str, script: Path, seconds: float, connections: int, cpu: str) -> dict:
+    result = subprocess.run(
+        pinned(
+            cpu,
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "60s",
+                "-s",
+                str(script),
+                url,
+            ],
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report["rps"] = report["requests"] / report["seconds"]
+    report["errors"] = sum(report[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return report
+
+
+def python_client(url: str, seconds: float, connections: int) -> dict:
+    """A plain client for machines without wrk: one thread per connection."""
+    latencies, errors = [], 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker():
+        nonlocal errors
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            status, _ = get(url)
+            with lock:
+                latencies.append((time.monotonic() - started) * 1000)
+                errors += status >= 400
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(connections) as pool:
+        for _ in range(connections):
+            pool.submit(worker)
+    elapsed = time.monotonic() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies),
+        "p95": cuts[94],
+        "p99": cuts[98],
+        "errors": errors,
+    }
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def download(url: str, server: subprocess.Popen) -> dict:
+    """Time a full download and sample the worker's memory meanwhile."""
+    workers = children(server.pid) or [server.pid]
+    before = max(rss_kib(pid) for pid in workers)
+    peak = before
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, *(rss_kib(pid) for pid in workers))
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.monotonic()
+    status, body = get(url)
+    seconds = time.monotonic() - started
+    done.set()
+    sampler.join()
+    return {
+        "status": status,
+        "seconds": seconds,
+        "bytes": len(body),
+        "rows": body.count(b"\n") - 1,
+        "rss_before_mib": before / 1024,
+        "rss_peak_mib": peak / 1024,
+    }
+
+
+def station_pk(db_path: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db_path) as db:
+        row = db.execute("SELECT id FROM tracker_station WHERE code = ?", (SEED_STATION,))
+        return row.fetchone()[0]
+
+
+def commit() -> str:
+    result = subprocess.run(
+        ["git", "log", "-1", "--format=%h %s"], cwd=ROOT, capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return result.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
+
+
+def ms(value: float) -> str:
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small data, short runs")
+    parser.add_argument("--load", action="store_true", help="also run the load test")
+    parser.add_argument("--seconds", type=float, help="per measured page (default 10; quick 1)")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent connections")
+    parser.add_argument("--load-seconds", type=int, default=30)
+    parser.add_argument("--load-connections", type=int, default=50)
+    parser.add_argument("--output", type=Path, default=BENCH / "results.md")
+    args = parser.parse_args(argv)
+    seconds = args.seconds or (1 if args.quick else 10)
+    sizes = QUICK if args.quick else FULL
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    db_path = WORK / ("bench-quick.sqlite3" if args.quick else "bench.sqlite3")
+    small_path = WORK / "seed.sqlite3"
+    build(small_path, {"stations": 70, "events": 0, "sources": 0})
+    build(db_path, sizes)
+    # Datasette names the database after the file: serve a copy called bench.sqlite3.
+    ds_dir = WORK / ("ds-quick" if args.quick else "ds")
+    ds_dir.mkdir(exist_ok=True)
+    ds_path = ds_dir / "bench.sqlite3"
+    if not ds_path.exists() or ds_path.stat().st_mtime < db_path.stat().st_mtime:
+        shutil.copyfile(db_path, ds_path)
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
+        env=site_env(db_path),
+        cwd=ROOT,
+        check=True,
+    )
+
+    paths = [path for _, path, _ in PAGES] + ["/stations.csv"]
+    queries_small = count_queries(small_path, paths)
+    queries_large = count_queries(db_path, paths)
+
+    server_cpu, client_cpu = cpus()
+    ours_port, ds_port = free_port(), free_port()
+    ours = start_gunicorn(db_path, ours_port, 1, server_cpu)
+    theirs = None
+    rows, load = [], None
+    try:
+        base = f"http://127.0.0.1:{ours_port}"
+        get(base + "/stations.csv")  # warm-up
+        csv_result = download(base + "/stations.csv", ours)
+        for label, path, _ in PAGES:
+            rows.append([label, path, measure(base, path, seconds, args.connections, client_cpu)])
+        ours.terminate()
+        ours.wait(timeout=30)
+
+        theirs = start_datasette(ds_path, ds_port, server_cpu)
+        ds_base = f"http://127.0.0.1:{ds_port}"
+        pk = station_pk(db_path)
+        for row, (_, _, ds_path_template) in zip(rows, PAGES, strict=True):
+            if ds_path_template:
+                ds_url = ds_path_template.format(station_pk=pk)
+                row.append(
+                    [ds_url, measure(ds_base, ds_url, seconds, args.connections, client_cpu)]
+                )
+            else:
+                row.append(None)
+        theirs.terminate()
+        theirs.wait(timeout=30)
+        theirs = None
+
+        if args.load:
+            workers = max(2, (os.cpu_count() or 1))
+            ours = start_gunicorn(db_path, ours_port, workers, "0-1" if workers > 1 else "0")
+            script = WORK / "load.lua"
+            script.write_text(
+                WRK_ROTATE % ", ".join(f'"{path}"' for path in LOAD_PATHS) + WRK_REPORT
+            )
+            for path in LOAD_PATHS:  # warm every worker's caches a little
+                for _ in range(workers):
+                    get(base + path)
+            load_seconds = 5 if args.quick else args.load_seconds
+            load = run_wrk(base + "/", script, load_seconds, args.load_connections, client_cpu)
+            load["workers"] = workers
+            load["seconds_asked"] = load_seconds
+    finally:
+        for server in (ours, theirs):
+            if server is not None and server.poll() is None:
+                server.terminate()
+                server.wait(timeout=30)
+
+    report = render(
+        args, sizes, seconds, rows, csv_result, queries_small, queries_large, load, db_path
+    )
+    print(report)
+    args.output.write_text(report)
+    return 0
+
+
+def render(args, sizes, seconds, rows, csv_result, small, large, load, db_path) -> str:
+    server_cpu, client_cpu = cpus()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured on commit {commit()}, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
+        f"{'quick mode' if args.quick else 'full run'}: {sizes['stations']:,} published "
+        f"stations, {sizes['events']:,} events, {sizes['sources']:,} sources (synthetic, "
+        f"`bench/make_data.py`), SQLite file {db_path.stat().st_size / 2**20:.0f} MiB.",
+        "",
+        f"Our site: gunicorn, 1 sync worker, `DJANGO_DEBUG=0`, pinned to CPU {server_cpu}. "
+        f"Datasette {datasette_version()}: one process on the same CPU, a copy of the same "
+        f"file, `default_page_size` {PAGE_SIZE} like ours, facet suggestions off. Client: "
+        f"{'wrk -t1' if shutil.which('wrk') else 'Python threads'} on CPU {client_cpu}, "
+        f"{args.connections} connections, {seconds:g} s per page after a warm-up, loopback. "
+        f"{os.cpu_count()} CPUs in all. Latencies in milliseconds; ratio = our median / "
+        "Datasette's median (≤ 1.0: we are as fast or faster).",
+        "",
+        "| page | median | p95 | req/s | Datasette page | its median | its p95 "
+        "| its req/s | ratio |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for label, path, ours, theirs in rows:
+        cells = [f"{label} `{path}`", ms(ours["p50"]), ms(ours["p95"]), f"{ours['rps']:.0f}"]
+        if theirs:
+            ds_url, ds = theirs
+            cells += [
+                f"`{ds_url}`",
+                ms(ds["p50"]),
+                ms(ds["p95"]),
+                f"{ds['rps']:.0f}",
+                f"{ours['p50'] / ds['p50']:.2f}",
+            ]
+        else:
+            cells += ["no equivalent", "", "", "", ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    errors = sum(row[2]["errors"] + (row[3][1]["errors"] if row[3] else 0) for row in rows)
+    lines += [
+        "",
+        f"Errors during these runs: {errors}.",
+        "",
+        "## Full CSV export",
+        "",
+        f"`/stations.csv`: {csv_result['rows']:,} rows, {csv_result['bytes'] / 2**20:.1f} MiB "
+        f"in {csv_result['seconds']:.2f} s; the gunicorn worker's resident memory "
+        f"{csv_result['rss_before_mib']:.0f} MiB before, {csv_result['rss_peak_mib']:.0f} MiB "
+        "at its peak during the download (sampled from /proc every 5 ms).",
+        "",
+        "## Queries per page",
+        "",
+        "Counted with Django's test client and `CaptureQueriesContext` on the seed database "
+        f"(70 stations) and on the benchmark database ({sizes['stations']:,}).",
+        "",
+        "| page | at 70 stations | at " + f"{sizes['stations']:,}" + " | same |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for path in small:
+        a, b = small[path][1], large[path][1]
+        status = "" if small[path][0] == large[path][0] == 200 else f" (HTTP {large[path][0]})"
+        lines.append(f"| `{path}`{status} | {a} | {b} | {'yes' if a == b else '**no**'} |")
+    if load:
+        lines += [
+            "",
+            "## Load",
+            "",
+            f"{args.load_connections} connections for {load['seconds_asked']} s with wrk -t1 "
+            f"(CPU {client_cpu}), rotating over {len(LOAD_PATHS)} public pages, against "
+            f"gunicorn with {load['workers']} sync workers sharing both CPUs with the client: "
+            f"**{load['rps']:.0f} requests/s**, median {ms(load['p50'])} ms, "
+            f"p99 {ms(load['p99'])} ms, {load['requests']:,} requests, "
+            f"**{load['errors']} errors** (connect {load['connect']}, read {load['read']}, "
+            f"write {load['write']}, HTTP status ≥ 400 {load['status']}, "
+            f"timeout {load['timeout']}).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def datasette_version() -> str:
+    datasette = WORK / "venv-datasette" / "bin" / "datasette"
+    result = subprocess.run([str(datasette), "--version"], capture_output=True, text=True)
+    return result.stdout.strip().split()[-1] if result.returncode == 0 else "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
