@@ -101,6 +101,10 @@ def test_researcher_drafts_and_editor_publishes(server, page):
     expect(page.locator("#content")).to_contain_text("Published")
     page.screenshot(path="/tmp/admin-station-history.png", full_page=True)
 
+    for model in ("event", "source"):
+        page.goto(f"{base}/admin/tracker/{model}/")
+        page.screenshot(path=f"/tmp/admin-{model}-list.png")
+
     response = page.goto(f"{base}/stations/{CODE}/")
     assert response.status == 200
     expect(page.locator("body")).to_contain_text(re.compile(CODE))
