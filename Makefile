@@ -67,5 +67,10 @@ serve: $(DEPS) .secret-key
 	$(PY) manage.py migrate --noinput
 	$(VENV)/bin/gunicorn --config config/gunicorn.py
 
+## bench: 20,000 synthetic stations under gunicorn against Datasette, then a load test; writes bench/results.md
+# BENCH_ARGS=--quick for a small run. Datasette goes into bench/work/venv-datasette, not .venv.
+bench: $(DEPS)
+	$(PY) bench/run.py --load $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
