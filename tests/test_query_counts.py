@@ -1,0 +1,114 @@
+"""Every public page and data URL runs a fixed number of queries, whatever the data size.
+
+Each URL gets one bound, checked with 10 and with 1,000 published stations (each
+with two citations, a tenth of them named by events): a page that queried per
+row would blow the bound at 1,000.
+"""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from tracker.models import Bureau, Citation, Country, Event, Source, State, Station
+
+pytestmark = pytest.mark.django_db
+
+COUNTRIES = [
+    "AUT", "BEL", "CAN", "DEU", "ESP", "FRA", "GBR", "HUN", "IRL", "ITA",
+    "JPN", "KOR", "NLD", "NZL", "POL", "PRT", "SRB", "SWE", "USA", "ZAF",
+]  # fmt: skip
+
+#: The most queries each URL may run: what it runs today, at either size.
+BOUNDS = {
+    "/": 7,
+    "/stations/": 8,
+    "/stations/?country=NLD&country=ESP&bureau=qingtian&active_in=2018&sort=city&page=1": 10,
+    "/stations/?q=amsterdam": 8,
+    "/stations/AUT01/": 3,
+    "/events/": 8,
+    "/events/?type=raid&year=2022&country=NLD": 9,
+    "/events/?station=AUT01": 8,
+    "/sources/": 1,
+    "/sources/bulk-a/": 3,
+    "/countries/NLD/": 3,
+    "/bureaus/qingtian/": 2,
+    "/stations.csv": 2,
+    "/stations.json": 3,
+    "/stations.geojson": 3,
+    "/events.csv": 4,
+    "/events.json": 5,
+    "/events/feed/": 1,
+}
+
+
+@pytest.fixture(params=[10, 1000], ids=["10-stations", "1000-stations"])
+def dataset(request):
+    """Replace the seed's stations with ``n`` published stations made in bulk."""
+    n = request.param
+    Station.objects.all().delete()
+    bureaus = list(Bureau.objects.order_by("slug"))
+    countries = {c.code: c for c in Country.objects.filter(code__in=COUNTRIES)}
+    stations = Station.objects.bulk_create(
+        Station(
+            code=f"{COUNTRIES[i % 20]}{i // 20 + 1:02d}",
+            country=countries[COUNTRIES[i % 20]],
+            city="Amsterdam" if i % 3 == 0 else "",
+            bureau=bureaus[i % len(bureaus)],
+            active_from=2016 + i % 5,
+            status=Station.Status.REPORTED,
+            state=State.PUBLISHED,
+            search_text=f"station {i} amsterdam",
+        )
+        for i in range(n)
+    )
+    sources = Source.objects.bulk_create(
+        [
+            Source(key="bulk-a", title="Bulk A", state=State.PUBLISHED),
+            Source(key="bulk-b", title="Bulk B", state=State.PUBLISHED),
+        ]
+    )
+    Citation.objects.bulk_create(
+        Citation(source=source, station=station) for station in stations for source in sources
+    )
+    events = Event.objects.bulk_create(
+        Event(
+            slug=f"bulk-event-{i}",
+            date=datetime.date(2022, 1 + i % 12, 1),
+            type="raid",
+            title=f"Bulk event {i}",
+            state=State.PUBLISHED,
+        )
+        for i in range(max(n // 10, 1))
+    )
+    Event.stations.through.objects.bulk_create(
+        Event.stations.through(event=events[i % len(events)], station=station)
+        for i, station in enumerate(stations[: len(events) * 3])
+    )
+    Event.countries.through.objects.bulk_create(
+        Event.countries.through(event=event, country=countries["NLD"]) for event in events
+    )
+    Citation.objects.bulk_create(Citation(source=sources[0], event=event) for event in events)
+    return n
+
+
+def fetch(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+@pytest.mark.parametrize("url", list(BOUNDS))
+def test_query_count_does_not_grow_with_the_data(
+    client, dataset, url, django_assert_max_num_queries
+):
+    fetch(client, url)  # warm caches that are not per request (gazetteer, map outlines)
+    with django_assert_max_num_queries(BOUNDS[url]):
+        fetch(client, url)
+
+
+def test_the_bulk_dataset_is_what_the_pages_show(client, dataset):
+    response = client.get(reverse("tracker:station_list"))
+    assert response.context["page"].paginator.count == dataset
