@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cache
 from xml.etree.ElementTree import iterparse
 
 import tablib
@@ -42,10 +43,14 @@ from import_export.results import Result, RowResult
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import text
-from .countries import name_aliases
+from .countries import name_aliases as _name_aliases
 from .models import Bureau, Citation, Country, Event, Source, State, Station
 
 MB = 1024 * 1024
+
+
+# English country names are computed once per process, not once per import.
+name_aliases = cache(_name_aliases)
 
 
 def max_bytes() -> int:
@@ -638,7 +643,7 @@ def url_col(name: str, model) -> Col:
 
 
 def choice_col(name: str, model, what: str, required=False) -> Col:
-    choices = model._meta.get_field(name).choices
+    choices = list(model._meta.get_field(name).choices)
 
     def parse(raw, run):
         return {name: parse_choice(raw, choices, what)}
@@ -647,9 +652,11 @@ def choice_col(name: str, model, what: str, required=False) -> Col:
 
 
 def state_col() -> Col:
+    choices = list(State.choices)
+
     def parse(raw, run):
         # A blank state is the same as no state column: draft for new records.
-        return {"state": parse_choice(raw, State.choices, "state")} if raw else {}
+        return {"state": parse_choice(raw, choices, "state")} if raw else {}
 
     return Col("state", parse, lambda obj: obj.state, ("state",))
 
