@@ -45,9 +45,7 @@ def test_export_then_import_changes_nothing(tmp_path, kind, suffix):
 @pytest.mark.django_db
 def test_the_public_csv_columns_re_import(tmp_path):
     # /stations.csv drops notes and state; such a file re-imports without changes.
-    dataset = (
-        __import__("tracker.resources", fromlist=["StationResource"]).StationResource().export()
-    )
+    dataset = StationResource().export()
     del dataset["notes"]
     del dataset["state"]
     path = tmp_path / "public.csv"
