@@ -144,19 +144,31 @@ def active_filters(request, filterset) -> list[dict]:
     return chips
 
 
+def without_blanks(query):
+    """A copy of ``query`` without empty values: a form left on "Any" adds nothing to a link."""
+    kept = query.copy()
+    for name in list(kept):
+        values = [value for value in kept.getlist(name) if value.strip()]
+        if values:
+            kept.setlist(name, values)
+        else:
+            del kept[name]
+    return kept
+
+
 def remove_param(query, name: str, values: Iterable[str]) -> str:
     """The query string without ``name=value`` for each of ``values``, and without ``page``."""
     values = set(values)
-    kept = query.copy()
-    kept.setlist(name, [v for v in query.getlist(name) if v not in values])
+    kept = without_blanks(query)
+    kept.setlist(name, [v for v in kept.getlist(name) if v not in values])
     kept.pop("page", None)
     encoded = kept.urlencode()
     return f"?{encoded}" if encoded else "?"
 
 
 def data_query(request) -> str:
-    """The current filter as a query string for the data URLs (no page, no sort)."""
-    query = request.GET.copy()
+    """The current filter as a query string for the data URLs (no page)."""
+    query = without_blanks(request.GET)
     query.pop("page", None)
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else ""
@@ -412,7 +424,7 @@ def station_list(request):
         "active_filters": active_filters(request, filterset),
         "data_query": data_query(request),
         "sort_choices": [
-            ("code", "Code"),
+            ("", "Code"),
             ("country", "Country"),
             ("city", "City"),
             ("bureau", "Bureau"),

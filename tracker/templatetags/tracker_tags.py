@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from ..views import count_noun
+from ..views import count_noun, without_blanks
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ def query_string(context, **changes):
     sends the reader back to page 1, since the old page number no longer
     means the same rows.
     """
-    query = context["request"].GET.copy()
+    query = without_blanks(context["request"].GET)
     if "page" not in changes:
         query.pop("page", None)
     for name, value in changes.items():

@@ -1,26 +1,42 @@
 // Progressive enhancement only: every page works without this file.
-// Filter controls marked data-autosubmit apply themselves when changed,
-// so a reader does not have to find the "Apply filters" button.
 (function () {
   "use strict";
+
+  // Filter controls marked data-autosubmit apply themselves when changed,
+  // so a reader does not have to find the "Apply filters" button.
   document.addEventListener("change", function (event) {
     var control = event.target;
-    if (!control.matches || !control.matches("[data-autosubmit]")) {
+    if (!control.matches || !control.matches("[data-autosubmit]") || !control.form) {
       return;
     }
-    var form = control.form;
-    if (!form) {
-      return;
-    }
-    // A changed filter means a new result set: start again from page 1.
-    var page = form.querySelector("input[name=page]");
-    if (page) {
-      page.remove();
-    }
-    if (form.requestSubmit) {
-      form.requestSubmit();
+    if (control.form.requestSubmit) {
+      control.form.requestSubmit();
     } else {
-      form.submit();
+      control.form.submit();
     }
+  });
+
+  // Leave filters set to "Any" out of the address, so it stays short enough
+  // to read, share and cite.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form.filters")) {
+      return;
+    }
+    Array.prototype.forEach.call(form.elements, function (element) {
+      var blank = (element.tagName === "SELECT" || element.type === "search" ||
+        element.type === "text") && element.value.trim() === "";
+      if (element.name && blank) {
+        element.disabled = true;
+      }
+    });
+  });
+
+  // Coming back with the Back button shows the page as it was left: enable
+  // the fields disabled above again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form.filters [disabled]").forEach(function (element) {
+      element.disabled = false;
+    });
   });
 })();
