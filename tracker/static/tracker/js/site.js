@@ -32,6 +32,15 @@
     });
   });
 
+  // On a phone the filter form would push the results below the fold: fold
+  // it away until the reader opens it, unless filters are already in use.
+  var narrow = window.matchMedia && window.matchMedia("(max-width: 50rem)").matches;
+  if (narrow && !document.querySelector(".active-filters")) {
+    document.querySelectorAll("details[data-phone-collapse]").forEach(function (panel) {
+      panel.open = false;
+    });
+  }
+
   // Coming back with the Back button shows the page as it was left: enable
   // the fields disabled above again.
   window.addEventListener("pageshow", function () {
