@@ -387,8 +387,17 @@ class Station(Tracked):
             ),
         ]
         indexes = [
-            # /stations/?country=…&bureau=… and the facet counts.
+            # /stations/?country=…&bureau=… and the country and continent facets.
             models.Index(fields=["state", "country", "bureau"], name="station_public_facets"),
+            # The public list in its default order, read without sorting.
+            models.Index(fields=["state", "code"], name="station_public_code"),
+            # The bureau and status facets, counted from the index alone.
+            models.Index(fields=["state", "bureau"], name="station_public_bureau"),
+            models.Index(fields=["state", "status"], name="station_public_status"),
+            # The "active in" facet and its first year.
+            models.Index(
+                fields=["state", "active_from", "active_until"], name="station_public_active"
+            ),
         ]
 
     def __str__(self):
@@ -442,7 +451,7 @@ class Event(Tracked):
     date_precision = models.CharField(
         max_length=5, choices=Precision.choices, default=Precision.DAY
     )
-    type = models.CharField(max_length=15, choices=Type.choices, db_index=True)
+    type = models.CharField(max_length=15, choices=Type.choices)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     countries = models.ManyToManyField(Country, blank=True, related_name="events")
@@ -457,8 +466,11 @@ class Event(Tracked):
         permissions = editorial_permissions("event", "events")
         ordering = ["-date", "slug"]
         indexes = [
-            # The public timeline: published events, newest first.
-            models.Index(fields=["state", "-date"], name="event_public_timeline"),
+            # The public timeline in its order (newest first, then slug), read
+            # without sorting; the year facet is counted from it alone.
+            models.Index(fields=["state", "-date", "slug"], name="event_public_timeline"),
+            # The type facet, grouped straight from the index.
+            models.Index(fields=["state", "type"], name="event_public_type"),
         ]
 
     def __str__(self):
