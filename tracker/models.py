@@ -7,7 +7,7 @@ a full history (django-simple-history) and a ``version`` that a save checks,
 so that nobody overwrites a change they have not seen.
 """
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact, LessThanOrEqual
@@ -532,3 +532,15 @@ class Citation(Versioned):
     @property
     def target(self):
         return self.station or self.event
+
+
+def refresh_planner_statistics() -> None:
+    """Let SQLite's query planner see the data as it now is (after bulk loads).
+
+    Without statistics SQLite takes an equality on ``state`` for a selective
+    one and walks whole tables for pages that need a handful of rows.
+    PostgreSQL keeps its statistics itself (autovacuum).
+    """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

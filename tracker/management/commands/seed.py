@@ -9,7 +9,16 @@ from django.db import transaction
 
 from tracker import text
 from tracker.countries import iso_countries
-from tracker.models import Bureau, Citation, Country, Event, Source, State, Station
+from tracker.models import (
+    Bureau,
+    Citation,
+    Country,
+    Event,
+    Source,
+    State,
+    Station,
+    refresh_planner_statistics,
+)
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 SEED_REASON = "Loaded from the seed dataset"
@@ -51,6 +60,8 @@ class Command(BaseCommand):
             for row in data["events"]:
                 event = self.load_event(row)
                 self.load_citations(row, sources, event=event)
+        if self.changes:
+            refresh_planner_statistics()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seed dataset: {len(data['stations'])} stations, {len(data['events'])} events, "
