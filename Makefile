@@ -71,6 +71,11 @@ serve: $(DEPS) .secret-key
 # BENCH_ARGS=--quick for a small run. Datasette goes into bench/work/venv-datasette, not .venv.
 bench: $(DEPS)
 	$(PY) bench/run.py --load $(BENCH_ARGS)
+	DJANGO_DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/bench/work/import.sqlite3 $(PY) manage.py migrate -v0
+	DJANGO_DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/bench/work/import.sqlite3 $(PY) manage.py seed -v0
+	DJANGO_DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/bench/work/import.sqlite3 \
+		$(PY) manage.py bench_import --output bench/work/import.md
+	cat bench/work/import.md >> bench/results.md
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

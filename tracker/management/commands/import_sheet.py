@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from tracker.models import refresh_planner_statistics
 from tracker.resources import (
     KINDS,
     RESOURCES,
@@ -105,6 +106,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         else:
+            refresh_planner_statistics()
             self.stdout.write(self.style.SUCCESS("Imported."))
 
     def read_file(self, path: Path) -> bytes:
