@@ -11,10 +11,8 @@ from tracker.resources import (
     EventResource,
     SourceResource,
     StationResource,
-    neutralise,
-    read_dataset,
-    unneutralise,
 )
+from tracker.sheets import neutralise, read_dataset, unneutralise
 
 STATION_COLUMNS = [
     "code",

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tracker.models import Station
-from tracker.resources import CSVSheet, ODSSheet, XLSXSheet
+from tracker.sheets import CSVSheet, ODSSheet, XLSXSheet
 
 DATA = Path(__file__).parent / "data"
 IMPORT_URL = reverse("admin:tracker_station_import")

@@ -8,12 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.models import Citation, Station
-from tracker.resources import (
-    RESOURCES,
-    SheetError,
-    read_dataset,
-    rows_to_dataset,
-)
+from tracker.resources import RESOURCES
+from tracker.sheets import SheetError, read_dataset, rows_to_dataset
 
 FUZZ = settings(
     max_examples=150,

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from tracker.models import Citation, Event, Source, Station
-from tracker.resources import StationResource, read_dataset
+from tracker.resources import StationResource
+from tracker.sheets import read_dataset
 
 
 def state():

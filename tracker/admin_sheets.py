@@ -35,7 +35,7 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from import_export.signals import post_import
 
-from .resources import SHEET_FORMATS, SheetError, max_bytes, read_dataset
+from .sheets import SHEET_FORMATS, SheetError, max_bytes, read_dataset
 
 PREVIEW_SALT = "tracker.import-preview"
 #: A preview may be confirmed within this many seconds.

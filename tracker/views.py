@@ -31,7 +31,8 @@ from django.views.decorators.http import require_safe
 from . import text, worldmap
 from .filters import PUBLIC_CONTINENTS, EventFilter, StationFilter
 from .models import Bureau, Citation, Continent, Country, Event, Source, State, Station
-from .resources import EventResource, StationResource, cell_text, neutralise
+from .resources import EventResource, StationResource
+from .sheets import cell_text, neutralise
 
 #: Rows per page on the station and event lists.
 PAGE_SIZE = 50

@@ -21,7 +21,8 @@ from import_export import resources
 
 from tracker import text
 from tracker.models import Bureau, Citation, Country, Source, Station
-from tracker.resources import StationResource, read_dataset, write_sheets
+from tracker.resources import StationResource
+from tracker.sheets import read_dataset, write_sheets
 
 COLUMNS = StationResource().column_names
 BASELINE_FIELDS = (

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.resources import KINDS, RESOURCES, SheetError, export_workbook, suffix_of, write_sheets
+from tracker.resources import KINDS, RESOURCES, export_workbook
+from tracker.sheets import SheetError, suffix_of, write_sheets
 
 
 class Command(BaseCommand):

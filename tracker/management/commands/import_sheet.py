@@ -6,15 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from tracker.models import refresh_planner_statistics
-from tracker.resources import (
-    KINDS,
-    RESOURCES,
-    SheetError,
-    import_workbook,
-    read_dataset,
-    read_workbook,
-    suffix_of,
-)
+from tracker.resources import KINDS, RESOURCES, import_workbook, read_workbook
+from tracker.sheets import SheetError, read_dataset, suffix_of
 
 
 class ProgressBar:
