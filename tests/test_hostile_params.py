@@ -128,3 +128,33 @@ def test_stored_markup_is_escaped_not_dropped(client, payloads):
     html = client.get(reverse("tracker:station_detail", args=["IRL01"])).content.decode()
     assert "&lt;script&gt;alert(&quot;summary&quot;)&lt;/script&gt;" in html
     assert "&lt;b&gt;bold&lt;/b&gt; claims" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/tracker/station/",
+        "/admin/tracker/station/?q=IRL01",
+        "/admin/tracker/source/?q=hostile",
+        "/admin/tracker/citation/",
+    ],
+)
+def test_stored_markup_is_inert_in_the_admin_lists(editor_client, payloads, url):
+    html = editor_client.get(url).content.decode()
+    for live in ('<script>alert("summary")', "<img src=x", "<b>bold</b>", 'href="javascript:'):
+        assert live not in html, (url, live)
+
+
+def test_stored_markup_is_inert_on_the_admin_change_pages(editor_client, payloads):
+    source = Source.objects.get(key="hostile-source")
+    for url in (
+        reverse("admin:tracker_station_change", args=[payloads.pk]),
+        reverse("admin:tracker_source_change", args=[source.pk]),
+        reverse("admin:tracker_station_history", args=[payloads.pk]),
+    ):
+        html = editor_client.get(url).content.decode()
+        for live in ('<script>alert("summary")', "<img src=x", "<svg onload", "<iframe"):
+            assert live not in html, (url, live)
+        # A stored script URL is never offered as a link to click.
+        assert 'href="javascript:' not in html, url
+        assert 'href="data:' not in html, url
