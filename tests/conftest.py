@@ -138,3 +138,15 @@ def _static_without_manifest(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no cached facet counts.
+
+    A test's rolled-back writes can leave the data stamp as it was, so counts
+    cached during one test must not be served in the next.
+    """
+    from django.core.cache import cache
+
+    cache.clear()

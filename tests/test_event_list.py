@@ -63,3 +63,16 @@ def test_event_list_links_data_urls_with_the_filter(client):
 def test_draft_event_is_left_out(client):
     Event.objects.filter(slug="2022-10-dublin-closure-order").update(state="draft")
     assert "2022-10-dublin-closure-order" not in slugs(client.get(f"{URL}?country=IRL"))
+
+
+def test_cached_country_counts_follow_a_change_of_links(client):
+    # Changing only an event's countries writes no event field, but its
+    # history entry moves the data stamp, so the cached counts are redone.
+    def count_for(code):
+        facets = client.get("/events/").context["facets"]["country"]
+        return next((c["count"] for c in facets if c["value"] == code), 0)
+
+    before = count_for("NZL")
+    event = Event.objects.published().exclude(countries="NZL").first()
+    event.countries.add("NZL")
+    assert count_for("NZL") == before + 1

@@ -8,6 +8,7 @@ row would blow the bound at 1,000.
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from tracker.models import Bureau, Citation, Country, Event, Source, State, Station
@@ -19,16 +20,17 @@ COUNTRIES = [
     "JPN", "KOR", "NLD", "NZL", "POL", "PRT", "SRB", "SWE", "USA", "ZAF",
 ]  # fmt: skip
 
-#: The most queries each URL may run: what it runs today, at either size.
+#: The most queries each URL may run, at either size, for its first reader after a
+#: change (later readers get the cached counts and fewer queries).
 BOUNDS = {
-    "/": 7,
-    "/stations/": 10,
-    "/stations/?country=NLD&country=ESP&bureau=qingtian&active_in=2018&sort=city&page=1": 12,
-    "/stations/?q=amsterdam": 10,
+    "/": 15,
+    "/stations/": 12,
+    "/stations/?country=NLD&country=ESP&bureau=qingtian&active_in=2018&sort=city&page=1": 14,
+    "/stations/?q=amsterdam": 12,
     "/stations/AUT01/": 3,
-    "/events/": 9,
-    "/events/?type=raid&year=2022&country=NLD": 10,
-    "/events/?station=AUT01": 9,
+    "/events/": 13,
+    "/events/?type=raid&year=2022&country=NLD": 14,
+    "/events/?station=AUT01": 13,
     "/sources/": 1,
     "/sources/bulk-a/": 3,
     "/countries/NLD/": 3,
@@ -105,6 +107,9 @@ def test_query_count_does_not_grow_with_the_data(
     client, dataset, url, django_assert_max_num_queries
 ):
     fetch(client, url)  # warm caches that are not per request (gazetteer, map outlines)
+    # Count the page as its first reader after a change sees it: with the
+    # counts it caches computed afresh.
+    cache.clear()
     with django_assert_max_num_queries(BOUNDS[url]):
         fetch(client, url)
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tracker.models import Station
+from tracker.models import State, Station
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +109,27 @@ def test_list_leaves_out_draft_stations(client):
     response = client.get(f"{URL}?country=ESP")
     assert response.context["result_count"] == "8 stations"
     assert "ESP01" not in codes(response)
+
+
+def _bureau_count(client, slug):
+    facets = client.get("/stations/").context["facets"]
+    return next(choice["count"] for choice in facets["bureau"] if choice["value"] == slug)
+
+
+def test_cached_facet_counts_follow_every_change_at_once(client):
+    # Facet counts are cached per state of the data; a retraction, a new
+    # station and a deletion must each show on the very next page.
+    assert _bureau_count(client, "qingtian") == 22
+    station = Station.objects.get(code="AUT01")
+    station.state = State.DRAFT
+    station.save()
+    assert _bureau_count(client, "qingtian") == 21
+    copy = Station.objects.create(
+        code="AUT09",
+        country_id="AUT",
+        bureau=station.bureau,
+        state=State.PUBLISHED,
+    )
+    assert _bureau_count(client, "qingtian") == 22
+    copy.delete()
+    assert _bureau_count(client, "qingtian") == 21

@@ -19,7 +19,7 @@ from django import forms
 from django.db.models import CharField, Count, Min, Q
 from django.db.models.functions import Cast, Substr
 
-from .models import Bureau, Continent, Country, Event, Station
+from .models import Bureau, Continent, Country, Event, Station, cached_while_unchanged
 
 #: Continents a station can be on (Antarctica has no stations to offer).
 PUBLIC_CONTINENTS = [(value, label) for value, label in Continent.choices if value != "antarctica"]
@@ -29,6 +29,26 @@ MAX_QUERY_LENGTH = 200
 
 #: Years a reader may ask about; anything else is rejected by the form.
 MIN_YEAR, MAX_YEAR = 1949, 2100
+
+
+class CachedFacetsMixin:
+    """Facet counts computed once per filter and per state of the data.
+
+    Counting every choice over tens of thousands of records is most of a list
+    page's work, and the counts change only when the data does.
+    """
+
+    def facets(self) -> dict[str, list[dict]]:
+        self.errors  # noqa: B018 -- validates the form so cleaned_data exists
+        params = sorted(
+            (name, value)
+            for name in self.data
+            if name not in ("page", "sort")
+            for value in self.data.getlist(name)
+        )
+        return cached_while_unchanged(
+            repr((type(self).__name__, params)), (self.queryset.model,), self.compute_facets
+        )
 
 
 def search(queryset, name, value):
@@ -59,7 +79,7 @@ class UpperCaseCountryFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = UpperCaseMultipleChoiceField
 
 
-class StationFilter(django_filters.FilterSet):
+class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
     """The filters of ``/stations/`` and its data URLs."""
 
     q = django_filters.CharFilter(
@@ -130,9 +150,8 @@ class StationFilter(django_filters.FilterSet):
             queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    def facets(self) -> dict[str, list[dict]]:
+    def compute_facets(self) -> dict[str, list[dict]]:
         """Choices with counts for each facet, one grouped query per facet."""
-        self.errors  # noqa: B018 -- validates the form so cleaned_data exists
         return {
             "continent": self._grouped_facet(
                 "continent", "country__continent", dict(PUBLIC_CONTINENTS), keep_empty=True
@@ -240,7 +259,7 @@ class StationFilter(django_filters.FilterSet):
         ]
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(CachedFacetsMixin, django_filters.FilterSet):
     """The filters of ``/events/`` and its data URLs."""
 
     q = django_filters.CharFilter(
@@ -284,9 +303,8 @@ class EventFilter(django_filters.FilterSet):
             queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    def facets(self) -> dict[str, list[dict]]:
+    def compute_facets(self) -> dict[str, list[dict]]:
         """Type, year and country choices with counts, one grouped query each."""
-        self.errors  # noqa: B018 -- validates the form so cleaned_data exists
         selected = {name: set(self.data.getlist(name)) for name in ("type", "year", "country")}
 
         rows = self.queryset_without("type").order_by().values("type").annotate(n=Count("pk"))

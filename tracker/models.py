@@ -7,11 +7,15 @@ a full history (django-simple-history) and a ``version`` that a save checks,
 so that nobody overwrites a change they have not seen.
 """
 
+import hashlib
+
+from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import text
@@ -62,6 +66,24 @@ class PublishableQuerySet(models.QuerySet):
         for term in text.search_terms(query):
             qs = qs.filter(search_text__contains=term)
         return qs
+
+    def data_stamp(self) -> tuple:
+        """A value that changes whenever a record of this model is added, changed or removed.
+
+        The latest ``updated_at`` (set by ``save()`` and by the imports' bulk
+        writes) and the latest history entry (every creation, change, deletion
+        and change of links, also in bulk); both are read from an index, so
+        the stamp costs the same at any size. Events also follow the stations
+        they link to, as their filters do. Cached facet counts are keyed by it.
+        """
+        parts = [
+            self.model._base_manager.aggregate(last=Max("updated_at"))["last"],
+            self.model.history.aggregate(last=Max("history_date"))["last"],
+        ]
+        for field in self.model._meta.many_to_many:
+            if issubclass(field.related_model, Tracked):
+                parts += field.related_model.objects.data_stamp()
+        return tuple(parts)
 
     def with_citation_count(self):
         """Annotate ``citation_count``: citations of a station or event, uses of a source."""
@@ -240,9 +262,13 @@ class Bureau(models.Model):
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         # Stations are found by their bureau's names: keep their text current.
+        # updated_at moves too, so cached facet counts see the new name.
+        now = timezone.now()
         for station in self.stations.select_related("country", "bureau"):
             station.refresh_search_text()
-            Station.objects.filter(pk=station.pk).update(search_text=station.search_text)
+            Station.objects.filter(pk=station.pk).update(
+                search_text=station.search_text, updated_at=now
+            )
 
 
 class Source(Tracked):
@@ -389,6 +415,8 @@ class Station(Tracked):
         indexes = [
             # /stations/?country=…&bureau=… and the country and continent facets.
             models.Index(fields=["state", "country", "bureau"], name="station_public_facets"),
+            # The latest change, read from the index for the data stamp.
+            models.Index(fields=["updated_at"], name="station_updated"),
             # The public list in its default order, read without sorting.
             models.Index(fields=["state", "code"], name="station_public_code"),
             # The bureau and status facets, counted from the index alone.
@@ -469,6 +497,8 @@ class Event(Tracked):
             # The public timeline in its order (newest first, then slug), read
             # without sorting; the year facet is counted from it alone.
             models.Index(fields=["state", "-date", "slug"], name="event_public_timeline"),
+            # The latest change, read from the index for the data stamp.
+            models.Index(fields=["updated_at"], name="event_updated"),
             # The type facet, grouped straight from the index.
             models.Index(fields=["state", "type"], name="event_public_type"),
         ]
@@ -544,3 +574,20 @@ def refresh_planner_statistics() -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def cached_while_unchanged(name: str, models_read: tuple, compute, timeout: int = 600):
+    """``compute()``, or its cached result while none of ``models_read`` changed.
+
+    The key holds each model's ``data_stamp()``, read from the database on every
+    call, so a result is never older than the data, whichever process made it.
+    Used for the counts that cost most at scale (facets, headline figures).
+    """
+    stamps = tuple(model.objects.data_stamp() for model in models_read)
+    digest = hashlib.sha256(repr((name, stamps)).encode()).hexdigest()
+    key = f"tracker:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value

@@ -30,7 +30,17 @@ from django.views.decorators.http import require_safe
 
 from . import text, worldmap
 from .filters import PUBLIC_CONTINENTS, EventFilter, StationFilter
-from .models import Bureau, Citation, Continent, Country, Event, Source, State, Station
+from .models import (
+    Bureau,
+    Citation,
+    Continent,
+    Country,
+    Event,
+    Source,
+    State,
+    Station,
+    cached_while_unchanged,
+)
 from .resources import EventResource, StationResource
 from .sheets import cell_text, neutralise
 
@@ -352,6 +362,21 @@ def station_dots(stations) -> list[dict]:
 @require_safe
 def home(request):
     """Headline counts, the world map, charts by continent and bureau, latest events."""
+    figures = cached_while_unchanged("home", (Station, Event, Source), home_figures)
+    latest = public_events().order_by("-date", "slug")[:6]
+    context = {
+        **figures,
+        "map_legend": map_legend(),
+        "latest_events": latest,
+        "top_countries": sorted(
+            figures["per_country"], key=lambda row: (-row["n"], row["country__name"])
+        ),
+    }
+    return render(request, "tracker/home.html", context)
+
+
+def home_figures() -> dict:
+    """The home page's counts (totals, stations per country, continent and bureau) and map."""
     stations = Station.objects.published()
     totals = stations.aggregate(
         stations=Count("pk"),
@@ -361,8 +386,6 @@ def home(request):
     per_country = list(
         stations.order_by().values("country_id", "country__name").annotate(n=Count("pk"))
     )
-    counts = {row["country_id"]: row["n"] for row in per_country}
-    names = {row["country_id"]: row["country__name"] for row in per_country}
     continent_counts = dict(
         stations.order_by().values_list("country__continent").annotate(n=Count("pk"))
     )
@@ -386,19 +409,19 @@ def home(request):
             .order_by("-n", "bureau__name")
         ]
     )
-    latest = public_events().order_by("-date", "slug")[:6]
-    context = {
+    return {
         "totals": totals,
         "event_count": public_events().count(),
         "source_count": public_sources().count(),
-        "map": world_map(counts, "World map of published stations per country", names=names),
-        "map_legend": map_legend(),
+        "per_country": per_country,
+        "map": world_map(
+            {row["country_id"]: row["n"] for row in per_country},
+            "World map of published stations per country",
+            names={row["country_id"]: row["country__name"] for row in per_country},
+        ),
         "continents": continents,
         "bureaus": bureaus,
-        "latest_events": latest,
-        "top_countries": sorted(per_country, key=lambda row: (-row["n"], row["country__name"])),
     }
-    return render(request, "tracker/home.html", context)
 
 
 def map_legend() -> list[dict]:
@@ -446,7 +469,11 @@ def paginate(request, queryset):
     """The requested page; a missing, malformed or out-of-range page number gives a real page."""
     from django.core.paginator import Paginator
 
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Links to the first and last pages and those around this one, not to
+    # every one of hundreds of pages.
+    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=2))
+    return page
 
 
 _STATION_CODE = re.compile(r"^[A-Z]{3}[0-9]{2}$")
