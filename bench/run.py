@@ -175,7 +175,19 @@ print(json.dumps(counts))
 """
 
 
+def collect_static(db_path: Path) -> None:
+    """Pages name their static files by hashed names: collect them (quick when done)."""
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
+        env=site_env(db_path),
+        cwd=ROOT,
+        check=True,
+    )
+
+
 def count_queries(db_path: Path, paths: list[str]) -> dict:
+    """Queries per page on the database at ``db_path``, as [status, count] per path."""
+    collect_static(db_path)
     result = subprocess.run(
         [PYTHON, "-c", COUNT_QUERIES, json.dumps(paths)],
         env=site_env(db_path),
@@ -415,12 +427,7 @@ def main(argv=None) -> int:
     ds_path = ds_dir / "bench.sqlite3"
     if not ds_path.exists() or ds_path.stat().st_mtime < db_path.stat().st_mtime:
         shutil.copyfile(db_path, ds_path)
-    subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
-        env=site_env(db_path),
-        cwd=ROOT,
-        check=True,
-    )
+    collect_static(db_path)
 
     paths = [path for _, path, _ in PAGES] + ["/stations.csv"]
     queries_small = count_queries(small_path, paths)
