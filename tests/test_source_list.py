@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tracker.models import Source, Station
+from tracker.models import Source, State, Station
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +34,15 @@ def test_draft_source_is_left_out(client):
     response = client.get(URL)
     assert "bbc-2022-10-dublin" not in sources(response)
     assert "bbc-2022-10-dublin" not in response.content.decode()
+
+
+def test_sources_come_a_page_at_a_time(client):
+    # At tens of thousands of sources the page must stay one page long.
+    Source.objects.bulk_create(
+        Source(key=f"many-{i:03d}", title=f"Report {i}", state=State.PUBLISHED) for i in range(60)
+    )
+    response = client.get("/sources/")
+    shown = sum(len(group["sources"]) for group in response.context["groups"])
+    assert shown == 50
+    assert response.context["page"].paginator.count == Source.objects.published().count()
+    assert 'href="?page=2"' in response.content.decode()

@@ -13,7 +13,6 @@ import csv
 import functools
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator
 
 import pycountry
@@ -46,6 +45,9 @@ from .sheets import cell_text, neutralise
 
 #: Rows per page on the station and event lists.
 PAGE_SIZE = 50
+
+#: Events shown on a country's page; the timeline filtered by the country has them all.
+LATEST_EVENTS = 20
 
 #: Records fetched per database round trip when streaming a download.
 EXPORT_CHUNK = 2000
@@ -554,29 +556,32 @@ def event_detail(request, slug):
 
 @require_safe
 def source_list(request):
-    """Every published source with how many published stations and events cite it."""
-    sources = public_sources().annotate(
-        station_count=Count(
-            "citations",
-            filter=Q(citations__station__in=Station.objects.published()),
-            distinct=True,
-        ),
-        event_count=Count(
-            "citations",
-            filter=Q(citations__event__in=Event.objects.published()),
-            distinct=True,
-        ),
-    )
+    """Published sources by kind, a page at a time, with how many published records cite each."""
+    page = paginate(request, public_sources().order_by("kind", "publisher", "title", "key"))
+    # Counted for this page's sources only: one grouped query over their citations.
+    counts = {
+        row["source"]: row
+        for row in Citation.objects.filter(source__in=page.object_list)
+        .values("source")
+        .annotate(
+            stations=Count("station", filter=Q(station__state=State.PUBLISHED), distinct=True),
+            events=Count("event", filter=Q(event__state=State.PUBLISHED), distinct=True),
+        )
+    }
     kinds = dict(Source.Kind.choices)
     groups = {}
-    for source in sources.order_by("kind", "publisher", "title", "key"):
+    for source in page.object_list:
+        row = counts.get(source.pk, {})
+        source.station_count = row.get("stations", 0)
+        source.event_count = row.get("events", 0)
         groups.setdefault(source.kind, []).append(source)
     context = {
         "groups": [
             {"kind": kinds.get(kind, kind), "slug": kind, "sources": items}
             for kind, items in groups.items()
         ],
-        "result_count": count_noun(sum(len(items) for items in groups.values()), "source"),
+        "page": page,
+        "result_count": count_noun(page.paginator.count, "source"),
     }
     return render(request, "tracker/source_list.html", context)
 
@@ -608,23 +613,34 @@ def source_detail(request, key):
 
 @require_safe
 def country_detail(request, code):
-    """A country's published stations and events, on a map of the country."""
+    """A country's published stations (a page at a time), latest events and map."""
     canonical = canonical_code(code, _COUNTRY_CODE)
     if canonical != code:
         return redirect("tracker:country_detail", code=canonical, permanent=True)
     country = get_object_or_404(Country, code=code)
-    stations = list(public_stations().filter(country=country))
+    stations = public_stations().filter(country=country)
+    page = paginate(request, stations)
+    bureau_counts = (
+        stations.order_by()
+        .values("bureau__slug", "bureau__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "bureau__name")
+    )
     # The same events as /events/?country=… lists, so the page's link agrees with it.
     events = public_events().filter(countries=country).order_by("-date", "slug")
-    bureaus = Counter(station.bureau for station in stations)
     context = {
         "country": country,
         "continent": Continent(country.continent).label if country.continent else "",
-        "stations": stations,
-        "station_count": count_noun(len(stations), "station"),
-        "bureaus": sorted(bureaus.items(), key=lambda item: (-item[1], item[0].name)),
-        "events": events,
-        "map": country_map(country, len(stations), station_dots(stations)),
+        "page": page,
+        "stations": page.object_list,
+        "station_count": count_noun(page.paginator.count, "station"),
+        "bureaus": [
+            {"url": reverse("tracker:bureau_detail", args=[row["bureau__slug"]]), **row}
+            for row in bureau_counts
+        ],
+        "events": events[:LATEST_EVENTS],
+        "more_events": events[LATEST_EVENTS : LATEST_EVENTS + 1].exists(),
+        "map": country_map(country, page.paginator.count, station_dots(page.object_list)),
         "data_query": f"?country={country.code}",
     }
     return render(request, "tracker/country_detail.html", context)
@@ -632,18 +648,23 @@ def country_detail(request, code):
 
 @require_safe
 def bureau_detail(request, slug):
-    """A bureau's published stations, where they are, on a world map."""
+    """A bureau's published stations (a page at a time), where they are, on a world map."""
     bureau = get_object_or_404(Bureau, slug=slug)
-    stations = list(public_stations().filter(bureau=bureau).order_by("country__name", "code"))
-    counts = Counter(station.country_id for station in stations)
-    names = {station.country_id: station.country.name for station in stations}
+    stations = public_stations().filter(bureau=bureau)
+    page = paginate(request, stations.order_by("country__name", "code"))
+    per_country = list(
+        stations.order_by().values("country_id", "country__name").annotate(n=Count("pk"))
+    )
     context = {
         "bureau": bureau,
-        "stations": stations,
-        "station_count": count_noun(len(stations), "station"),
-        "country_count": count_noun(len(counts), "country", "countries"),
+        "page": page,
+        "stations": page.object_list,
+        "station_count": count_noun(page.paginator.count, "station"),
+        "country_count": count_noun(len(per_country), "country", "countries"),
         "map": world_map(
-            dict(counts), f"World map of the {bureau.name}'s published stations", names=names
+            {row["country_id"]: row["n"] for row in per_country},
+            f"World map of the {bureau.name}'s published stations",
+            names={row["country_id"]: row["country__name"] for row in per_country},
         ),
         "map_legend": map_legend(),
         "data_query": f"?bureau={bureau.slug}",
