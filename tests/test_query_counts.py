@@ -23,14 +23,14 @@ COUNTRIES = [
 #: The most queries each URL may run, at either size, for its first reader after a
 #: change (later readers get the cached counts and fewer queries).
 BOUNDS = {
-    "/": 15,
-    "/stations/": 12,
-    "/stations/?country=NLD&country=ESP&bureau=qingtian&active_in=2018&sort=city&page=1": 14,
-    "/stations/?q=amsterdam": 12,
-    "/stations/AUT01/": 3,
-    "/events/": 13,
-    "/events/?type=raid&year=2022&country=NLD": 14,
-    "/events/?station=AUT01": 13,
+    "/": 8,
+    "/stations/": 11,
+    "/stations/?country=NLD&country=ESP&bureau=qingtian&active_in=2018&sort=city&page=1": 13,
+    "/stations/?q=amsterdam": 11,
+    "/stations/AUT01/": 4,
+    "/events/": 10,
+    "/events/?type=raid&year=2022&country=NLD": 11,
+    "/events/?station=AUT01": 10,
     "/sources/": 3,
     "/sources/bulk-a/": 3,
     "/countries/NLD/": 6,

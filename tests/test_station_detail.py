@@ -104,3 +104,20 @@ def test_page_has_a_title_and_description(client):
     html = get(client).content.decode()
     assert "<title>IRL01: overseas police station in Dublin, Ireland" in html
     assert '<meta name="description" content="IRL01, an overseas police service station' in html
+
+
+def test_the_kept_page_follows_every_change_at_once(client):
+    # The rendered page is kept while its data is unchanged; a new citation, a
+    # renamed source and a retraction must each show on the very next request.
+    url = "/stations/AUT01/"
+    assert client.get(url).status_code == 200
+    source = Source.objects.create(key="fresh-report", title="A fresh report", state="published")
+    Citation.objects.create(source=source, station=Station.objects.get(code="AUT01"))
+    assert "A fresh report" in client.get(url).content.decode()
+    source.title = "A renamed report"
+    source.save()
+    assert "A renamed report" in client.get(url).content.decode()
+    station = Station.objects.get(code="AUT01")
+    station.state = "draft"
+    station.save()
+    assert client.get(url).status_code == 404

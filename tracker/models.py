@@ -11,7 +11,7 @@ import hashlib
 
 from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
@@ -66,24 +66,6 @@ class PublishableQuerySet(models.QuerySet):
         for term in text.search_terms(query):
             qs = qs.filter(search_text__contains=term)
         return qs
-
-    def data_stamp(self) -> tuple:
-        """A value that changes whenever a record of this model is added, changed or removed.
-
-        The latest ``updated_at`` (set by ``save()`` and by the imports' bulk
-        writes) and the latest history entry (every creation, change, deletion
-        and change of links, also in bulk); both are read from an index, so
-        the stamp costs the same at any size. Events also follow the stations
-        they link to, as their filters do. Cached facet counts are keyed by it.
-        """
-        parts = [
-            self.model._base_manager.aggregate(last=Max("updated_at"))["last"],
-            self.model.history.aggregate(last=Max("history_date"))["last"],
-        ]
-        for field in self.model._meta.many_to_many:
-            if issubclass(field.related_model, Tracked):
-                parts += field.related_model.objects.data_stamp()
-        return tuple(parts)
 
     def with_citation_count(self):
         """Annotate ``citation_count``: citations of a station or event, uses of a source."""
@@ -309,6 +291,10 @@ class Source(Tracked):
     class Meta:
         permissions = editorial_permissions("source", "sources")
         ordering = ["key"]
+        indexes = [
+            # The latest change, read from the index for the data stamp.
+            models.Index(fields=["updated_at"], name="source_updated"),
+        ]
         constraints = [
             # A date and its precision come together or not at all.
             models.CheckConstraint(
@@ -535,6 +521,10 @@ class Citation(Versioned):
     class Meta:
         permissions = editorial_permissions("citation", "citations", publish=False)
         ordering = ["source__key", "pk"]
+        indexes = [
+            # The latest change, read from the index for the data stamp.
+            models.Index(fields=["updated_at"], name="citation_updated"),
+        ]
         constraints = [
             # A citation supports exactly one record.
             models.CheckConstraint(
@@ -576,15 +566,45 @@ def refresh_planner_statistics() -> None:
             cursor.execute("ANALYZE")
 
 
+def data_stamp(models_read) -> tuple:
+    """A value that changes whenever a record of any of ``models_read`` is added,
+    changed or removed.
+
+    For each model: the latest ``updated_at`` (set by ``save()`` and by the
+    imports' bulk writes) and the latest history entry (every creation, change,
+    deletion and change of links, also in bulk). Both are read from an index,
+    in one query for all the models, so the stamp costs the same at any size.
+    A model with links to stations or events follows those models too.
+    """
+    wanted = []
+    for model in models_read:
+        wanted.append(model)
+        wanted += [
+            field.related_model
+            for field in model._meta.many_to_many
+            if issubclass(field.related_model, Versioned)
+        ]
+    # Table and column names come from the models, never from a request.
+    quote = connection.ops.quote_name
+    latest = "(SELECT MAX({}) FROM {})"
+    parts = []
+    for model in dict.fromkeys(wanted):
+        parts.append(latest.format(quote("updated_at"), quote(model._meta.db_table)))
+        history = model.history.model._meta.db_table
+        parts.append(latest.format(quote("history_date"), quote(history)))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return tuple(str(value) for value in cursor.fetchone())
+
+
 def cached_while_unchanged(name: str, models_read: tuple, compute, timeout: int = 600):
     """``compute()``, or its cached result while none of ``models_read`` changed.
 
-    The key holds each model's ``data_stamp()``, read from the database on every
+    The key holds the models' ``data_stamp()``, read from the database on every
     call, so a result is never older than the data, whichever process made it.
-    Used for the counts that cost most at scale (facets, headline figures).
+    Used for what costs most at scale (facets, headline figures, station pages).
     """
-    stamps = tuple(model.objects.data_stamp() for model in models_read)
-    digest = hashlib.sha256(repr((name, stamps)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((name, data_stamp(models_read))).encode()).hexdigest()
     key = f"tracker:{digest}"
     value = cache.get(key)
     if value is None:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -502,16 +503,34 @@ def station_detail(request, code):
     canonical = canonical_code(code, _STATION_CODE)
     if canonical != code:
         return redirect("tracker:station_detail", code=canonical, permanent=True)
-    station = get_object_or_404(
-        with_station_details(public_stations()).prefetch_related(
+    # The page is the same for every reader until its data changes: keep the
+    # rendered page, keyed by the state of everything it shows (and the host
+    # and day, which its citation text names).
+    key = repr(("station_detail", code, request.build_absolute_uri("/"), timezone.localdate()))
+    content = cached_while_unchanged(
+        key, (Station, Event, Source, Citation), lambda: render_station(request, code)
+    )
+    if content is None:
+        raise Http404("No published station with this code.")
+    return HttpResponse(content)
+
+
+def render_station(request, code) -> str | None:
+    """The station page's HTML, or None when no published station has ``code``."""
+    station = (
+        with_station_details(public_stations())
+        .prefetch_related(
             Prefetch(
                 "events",
                 queryset=public_events().order_by("date", "slug"),
                 to_attr="public_events",
             )
-        ),
-        code=code,
+        )
+        .filter(code=code)
+        .first()
     )
+    if station is None:
+        return None
     point, point_source = station_point(station)
     dots = station_dots([station])
     context = {
@@ -521,7 +540,7 @@ def station_detail(request, code):
         "permalink": request.build_absolute_uri(station.get_absolute_url()),
         "today": timezone.localdate(),
     }
-    return render(request, "tracker/station_detail.html", context)
+    return render_to_string("tracker/station_detail.html", context, request)
 
 
 @require_safe
