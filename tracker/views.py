@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 
 import pycountry
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -64,9 +64,15 @@ def public_sources():
 
 def public_citations():
     """Citations of published sources, with their source: a draft source is never shown."""
-    # A join on the source's state, not ``source__in=public_sources()``: the
-    # subquery made SQLite walk every published source for each batch.
-    return Citation.objects.filter(source__state=State.PUBLISHED).select_related("source")
+    # The source's state is checked per citation (EXISTS on its primary key) and
+    # the order leads with the record: both keep SQLite starting from the
+    # records' citations rather than walking every source, which made a
+    # 20,000-station download take minutes.
+    return (
+        Citation.objects.filter(Exists(public_sources().filter(pk=OuterRef("source_id"))))
+        .select_related("source")
+        .order_by("station", "event", "source__key", "pk")
+    )
 
 
 def public_stations():
