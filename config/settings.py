@@ -165,12 +165,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Per-process memory cache: the public lists keep facet counts here, keyed by
-# the state of the data, so no process ever serves counts older than the data.
+# Per-process memory cache: facet counts, home figures and rendered station
+# pages, keyed by the state of the data, so no process ever serves anything
+# older than the data. A station page is ~120 KB (its map): 500 entries keep a
+# worker under ~60 MB however many pages a crawler asks for.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
+        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_ENTRIES", 500)},
     }
 }
 
