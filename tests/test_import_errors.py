@@ -2,34 +2,12 @@
 
 import io
 import zipfile
-from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from openpyxl import Workbook
 
-from tracker.models import Citation, Station
-
-DATA = Path(__file__).parent / "data"
-
-
-def run_import(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_sheet", *map(str, args), stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    return code, out.getvalue(), err.getvalue()
-
-
-def snapshot():
-    return (
-        list(Station.objects.order_by("code").values()),
-        list(Citation.objects.order_by("pk").values()),
-        Station.history.count(),
-    )
+from tests.importing import DATA, run_import, snapshot
+from tracker.models import Station
 
 
 @pytest.fixture

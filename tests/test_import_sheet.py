@@ -1,36 +1,12 @@
 """``import_sheet``: real files in, all or nothing, the summary line and exit statuses."""
 
 import json
-from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
+from tests.importing import DATA, run_import, snapshot
 from tracker.models import Citation, Event, Source, State, Station
-
-DATA = Path(__file__).parent / "data"
-
-
-def run_import(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_sheet", *map(str, args), stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    return code, out.getvalue(), err.getvalue()
-
-
-def snapshot():
-    """Everything an import could touch, to prove a refused import wrote nothing."""
-    return (
-        list(Station.objects.order_by("code").values()),
-        list(Citation.objects.order_by("pk").values()),
-        Station.history.count(),
-        Citation.history.count(),
-    )
 
 
 @pytest.mark.django_db

@@ -155,10 +155,6 @@ class Tracked(Versioned):
         State.PUBLISHED: {State.DRAFT},
     }
 
-    @property
-    def is_published(self) -> bool:
-        return self.state == State.PUBLISHED
-
     def publish_blocker(self) -> str:
         """Why this record cannot be published now, or "" when it can."""
         if self.requires_citation and (self.pk is None or not self.citations.exists()):
@@ -167,9 +163,6 @@ class Tracked(Versioned):
                 "cite at least one source before publishing it."
             )
         return ""
-
-    def can_publish(self) -> bool:
-        return not self.publish_blocker()
 
     def move_to(self, state: str) -> None:
         """Move to another editorial state and save, recording the change in the history.

@@ -272,10 +272,6 @@ class SheetResult(Result):
         self.version_digest = ""
         self.dry_run = True
 
-    @property
-    def rejected_rows(self) -> int:
-        return self.counts["rejected"]
-
     def summary(self) -> str:
         """``N new, N changed, N unchanged, N rejected``."""
         c = self.counts
