@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 WORK = BENCH / "work"
 PYTHON = sys.executable
-PAGE_SIZE = 50  # tracker.views.PAGE_SIZE; Datasette is given the same
+PAGE_SIZE = 50  # tracker.views.pages.PAGE_SIZE; Datasette is given the same
 SEED_STATION = "ESP01"  # a seed station: present at both sizes
 
 FULL = {"stations": 20000, "events": 200000, "sources": 20000}

@@ -7,7 +7,8 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from tracker.admin import StationAdmin, VersionedForm
+from tracker.admin.forms import VersionedForm
+from tracker.admin.records import StationAdmin
 from tracker.models import State, Station
 
 

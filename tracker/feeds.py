@@ -6,7 +6,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
-from .views import public_events
+from .models import Event
 
 #: Entries in the feed; readers keep their own history.
 FEED_SIZE = 50
@@ -26,7 +26,7 @@ class LatestEventsFeed(Feed):
     author_name = "Overseas Station Tracker"
 
     def items(self):
-        return public_events().order_by("-date", "slug")[:FEED_SIZE]
+        return Event.objects.published().order_by("-date", "slug")[:FEED_SIZE]
 
     def item_title(self, item):
         return f"{item.date_display}: {item.title}"

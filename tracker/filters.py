@@ -13,6 +13,7 @@ records each choice would give from where they stand.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 import django_filters
 from django import forms
@@ -366,3 +367,86 @@ class EventFilter(CachedFacetsMixin, django_filters.FilterSet):
             for row in rows
         ]
         return {"type": types, "year": years, "country": countries}
+
+
+# The filters in force, as readers see them and links carry them ------------------
+
+
+def filter_errors(filterset) -> list[str]:
+    """Readable sentences for the parameters a filter form refused."""
+    messages = []
+    for name, errors in filterset.form.errors.items():
+        label = filterset.form.fields[name].label if name in filterset.form.fields else name
+        for error in errors:
+            messages.append(f"{label}: {error}")
+    return messages
+
+
+def active_filters(request, filterset) -> list[dict]:
+    """The filters in force, each with a link that removes it."""
+    cleaned = filterset.form.cleaned_data
+    chips = []
+    labels = {
+        "continent": dict(PUBLIC_CONTINENTS),
+        "status": dict(Station.Status.choices),
+        "type": dict(Event.Type.choices),
+    }
+    for name, field in filterset.form.fields.items():
+        if name == "sort" or name not in cleaned or cleaned[name] in (None, "", []):
+            continue
+        value = cleaned[name]
+        if name == "country":
+            for country in value:
+                raw = [v for v in request.GET.getlist(name) if v.strip().upper() == country.code]
+                chips.append(
+                    {
+                        "label": f"{field.label}: {country.name}",
+                        "remove": remove_param(request.GET, name, raw),
+                    }
+                )
+            continue
+        if isinstance(value, Bureau):
+            shown = value.name
+        elif name in labels:
+            shown = labels[name].get(value, value)
+        elif isinstance(value, float | int):
+            shown = str(int(value))
+        else:
+            shown = f"“{value}”" if name == "q" else str(value)
+        chips.append(
+            {
+                "label": f"{field.label}: {shown}",
+                "remove": remove_param(request.GET, name, request.GET.getlist(name)),
+            }
+        )
+    return chips
+
+
+def without_blanks(query):
+    """A copy of ``query`` without empty values: a form left on "Any" adds nothing to a link."""
+    kept = query.copy()
+    for name in list(kept):
+        values = [value for value in kept.getlist(name) if value.strip()]
+        if values:
+            kept.setlist(name, values)
+        else:
+            del kept[name]
+    return kept
+
+
+def remove_param(query, name: str, values: Iterable[str]) -> str:
+    """The query string without ``name=value`` for each of ``values``, and without ``page``."""
+    values = set(values)
+    kept = without_blanks(query)
+    kept.setlist(name, [v for v in kept.getlist(name) if v not in values])
+    kept.pop("page", None)
+    encoded = kept.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def data_query(request) -> str:
+    """The current filter as a query string for the data URLs (no page)."""
+    query = without_blanks(request.GET)
+    query.pop("page", None)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""

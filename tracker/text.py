@@ -143,3 +143,11 @@ def describe_partial_date(value: date | None, precision: str) -> str:
     if precision == "month":
         return value.strftime("%B %Y")
     return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def count_noun(count: int, singular: str, plural: str | None = None) -> str:
+    """ "No stations", "1 station", "1,234 stations"."""
+    plural = plural or f"{singular}s"
+    if count == 0:
+        return f"No {plural}"
+    return f"{count:,} {singular if count == 1 else plural}"

@@ -1,31 +1,11 @@
-"""Template helpers for the public pages: query strings, counts in words, bars."""
+"""Template helpers for the public pages: counts in words, bars, safe links."""
 
 from django import template
 from django.utils.html import format_html
 
-from ..views import count_noun, without_blanks
+from ..text import count_noun
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def query_string(context, **changes):
-    """The current query string with ``changes`` applied, e.g. ``{% query_string page=2 %}``.
-
-    A value of ``None`` removes the parameter. Changing anything but the page
-    sends the reader back to page 1, since the old page number no longer
-    means the same rows.
-    """
-    query = without_blanks(context["request"].GET)
-    if "page" not in changes:
-        query.pop("page", None)
-    for name, value in changes.items():
-        if value is None or value == "":
-            query.pop(name, None)
-        else:
-            query[name] = str(value)
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else "?"
 
 
 @register.filter

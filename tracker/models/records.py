@@ -1,249 +1,57 @@
-"""The tracker's records: countries, bureaus, stations, events, sources, citations.
+"""The curated records: sources, stations, events and the citations that tie them."""
 
-Stations, events and sources carry an editorial ``state``; the public sees a
-record only once it is ``published``, and every public read starts from the
-``published()`` queryset method. Stations, events, sources and citations keep
-a full history (django-simple-history) and a ``version`` that a save checks,
-so that nobody overwrites a change they have not seen.
-"""
-
-import hashlib
-
-from django.core.cache import cache
-from django.db import connection, models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from . import text
+from .. import text
+from .editorial import PublishableQuerySet, Tracked, Versioned, editorial_permissions
+from .reference import Bureau, Country
 
 
-class StateChangeRefused(Exception):
-    """Raised when a record cannot move to the editorial state asked for; says why."""
+class StationQuerySet(PublishableQuerySet):
+    def with_places(self):
+        """Stations with their country and bureau joined, as every list shows them."""
+        return self.select_related("country", "bureau")
 
-
-class ConcurrentEditError(Exception):
-    """Raised when a record was changed by someone else since it was loaded."""
-
-    def __init__(self, instance, changed_by: str):
-        self.instance = instance
-        self.changed_by = changed_by
-        super().__init__(
-            f"{instance._meta.verbose_name.capitalize()} “{instance}” was changed by "
-            f"{changed_by} after you opened it. Nothing was saved: reload it to see "
-            "their change, then make yours again."
+    def with_public_citations(self):
+        """Stations with ``public_citations``: their citations of published sources."""
+        return self.prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.public(), to_attr="public_citations")
         )
 
 
-class Continent(models.TextChoices):
-    AFRICA = "africa", "Africa"
-    ASIA = "asia", "Asia"
-    EUROPE = "europe", "Europe"
-    NORTH_AMERICA = "north-america", "North America"
-    OCEANIA = "oceania", "Oceania"
-    SOUTH_AMERICA = "south-america", "South America"
-    ANTARCTICA = "antarctica", "Antarctica"
-
-
-class State(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    REVIEW = "review", "In review"
-    PUBLISHED = "published", "Published"
-
-
-class PublishableQuerySet(models.QuerySet):
-    """The one door for public reads: ``Model.objects.published()``."""
-
-    def published(self):
-        return self.filter(state=State.PUBLISHED)
-
-    def search(self, query: str):
-        """Records whose stored search text holds every term of ``query``."""
-        qs = self
-        for term in text.search_terms(query):
-            qs = qs.filter(search_text__contains=term)
-        return qs
-
-    def with_citation_count(self):
-        """Annotate ``citation_count``: citations of a station or event, uses of a source."""
-        return self.annotate(citation_count=Count("citations", distinct=True))
-
-    def without_citations(self):
-        """Records no citation points at (unsupported stations and events, unused sources)."""
-        field = self.model._meta.model_name
-        return self.exclude(Exists(Citation.objects.filter(**{field: OuterRef("pk")})))
-
-
-class Versioned(models.Model):
-    """Timestamps and an optimistic-locking version checked on every save."""
-
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
-
-    def last_changed_by(self) -> str:
-        """Who made the latest recorded change, for conflict messages."""
-        latest = self.history.select_related("history_user").first()
-        if latest is None or latest.history_user is None:
-            return "another process"
-        return latest.history_user.get_username()
-
-    def refresh_search_text(self) -> None:
-        """Recompute the stored search text (models with one override it)."""
-
-    def save(self, *args, **kwargs):
-        """Save, refusing to overwrite a change made since this copy was loaded.
-
-        The check and the bump of ``version`` happen in one conditional UPDATE,
-        so two concurrent saves cannot both pass it.
-        """
-        self.refresh_search_text()
-        if self._state.adding or self.pk is None:
-            return super().save(*args, **kwargs)
-        with transaction.atomic():
-            loaded = self.version
-            claimed = (
-                type(self)
-                ._base_manager.filter(pk=self.pk, version=loaded)
-                .update(version=loaded + 1)
-            )
-            if not claimed:
-                current = type(self)._base_manager.get(pk=self.pk)
-                raise ConcurrentEditError(self, current.last_changed_by())
-            self.version = loaded + 1
-            return super().save(*args, **kwargs)
-
-
-def editorial_permissions(name: str, plural: str, publish=True) -> list[tuple[str, str]]:
-    """Permissions beyond add/change/delete/view that the roles are built from.
-
-    The codenames are those django-import-export checks (``import_station``,
-    ``export_station``) and the publishing one the admin checks.
-    """
-    names = [
-        (f"import_{name}", f"Can import {plural} from spreadsheets"),
-        (f"export_{name}", f"Can export {plural} to spreadsheets"),
-    ]
-    if publish:
-        names.append((f"publish_{name}", f"Can publish and retract {plural}"))
-    return names
-
-
-class Tracked(Versioned):
-    """A record with an editorial state: draft, in review or published."""
-
-    state = models.CharField(
-        max_length=10, choices=State.choices, default=State.DRAFT, db_index=True
-    )
-
-    class Meta:
-        abstract = True
-
-    #: Stations and events must cite a source before they are published.
-    requires_citation = False
-
-    #: The editorial workflow: which state may follow which.
-    TRANSITIONS = {
-        State.DRAFT: {State.REVIEW, State.PUBLISHED},
-        State.REVIEW: {State.PUBLISHED, State.DRAFT},
-        State.PUBLISHED: {State.DRAFT},
-    }
-
-    def publish_blocker(self) -> str:
-        """Why this record cannot be published now, or "" when it can."""
-        if self.requires_citation and (self.pk is None or not self.citations.exists()):
-            return (
-                f"{self._meta.verbose_name.capitalize()} “{self}” has no citation: "
-                "cite at least one source before publishing it."
-            )
-        return ""
-
-    def move_to(self, state: str) -> None:
-        """Move to another editorial state and save, recording the change in the history.
-
-        Raises ``StateChangeRefused`` for a move the workflow does not allow (or a
-        publication without a citation) and ``ConcurrentEditError`` when the record
-        changed since it was loaded. Who may ask for which move is the caller's
-        concern (the admin checks the ``publish_<model>`` permission).
-        """
-        old = State(self.state)
-        new = State(state)
-        if new not in self.TRANSITIONS[old]:
-            raise StateChangeRefused(
-                f"{self._meta.verbose_name.capitalize()} “{self}” is {old.label.lower()}: "
-                f"it cannot move to {new.label.lower()}."
-            )
-        if new == State.PUBLISHED and (reason := self.publish_blocker()):
-            raise StateChangeRefused(reason)
-        self.state = new
-        self._change_reason = f"State: {old.label} → {new.label}"
-        self.save()
-
-
-class Country(models.Model):
-    """An ISO 3166-1 country; every country exists, with stations or not."""
-
-    code = models.CharField("ISO 3166-1 alpha-3", max_length=3, primary_key=True)
-    name = models.CharField(max_length=100)
-    continent = models.CharField(max_length=20, choices=Continent.choices, db_index=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "countries"
-        constraints = [
-            # Codes are written as ISO gives them, three capital letters.
-            models.CheckConstraint(
-                condition=Q(code__regex=r"^[A-Z]{3}$"), name="country_code_iso3"
+class EventQuerySet(PublishableQuerySet):
+    def with_public_details(self):
+        """Events with ``country_list``, ``public_stations`` and ``public_citations``."""
+        return self.prefetch_related(
+            Prefetch(
+                "countries", queryset=Country.objects.order_by("name"), to_attr="country_list"
             ),
-        ]
+            Prefetch(
+                "stations",
+                queryset=Station.objects.published().with_places().order_by("code"),
+                to_attr="public_stations",
+            ),
+            Prefetch("citations", queryset=Citation.objects.public(), to_attr="public_citations"),
+        )
 
-    def __str__(self):
-        return self.name
 
-    def get_absolute_url(self):
-        return reverse("tracker:country_detail", args=[self.code])
-
-
-class Bureau(models.Model):
-    """A Chinese public security bureau that runs stations abroad."""
-
-    slug = models.SlugField(unique=True)
-    name = models.CharField("English name", max_length=200, unique=True)
-    name_zh = models.CharField("Chinese name", max_length=100, blank=True)
-    pinyin = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("tracker:bureau_detail", args=[self.slug])
-
-    @property
-    def short_name(self) -> str:
-        """ "Fuzhou" for "Fuzhou City Public Security Bureau"."""
-        return self.name.split(" ")[0]
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # Stations are found by their bureau's names: keep their text current.
-        # updated_at moves too, so cached facet counts see the new name.
-        now = timezone.now()
-        for station in self.stations.select_related("country", "bureau"):
-            station.refresh_search_text()
-            Station.objects.filter(pk=station.pk).update(
-                search_text=station.search_text, updated_at=now
-            )
+class CitationQuerySet(models.QuerySet):
+    def public(self):
+        """Citations of published sources, with their source: a draft source is never shown."""
+        # The source's state is checked per citation (EXISTS on its primary key)
+        # and the order leads with the record: both keep SQLite starting from the
+        # records' citations rather than walking every source, which made a
+        # 20,000-station download take minutes.
+        return (
+            self.filter(Exists(Source.objects.published().filter(pk=OuterRef("source_id"))))
+            .select_related("source")
+            .order_by("station", "event", "source__key", "pk")
+        )
 
 
 class Source(Tracked):
@@ -348,7 +156,7 @@ class Station(Tracked):
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False)
 
-    objects = PublishableQuerySet.as_manager()
+    objects = StationQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["search_text"])
     requires_citation = True
 
@@ -465,7 +273,7 @@ class Event(Tracked):
     stations = models.ManyToManyField(Station, blank=True, related_name="events")
     search_text = models.TextField(blank=True, editable=False)
 
-    objects = PublishableQuerySet.as_manager()
+    objects = EventQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["search_text"], m2m_fields=[countries, stations])
     requires_citation = True
 
@@ -509,6 +317,7 @@ class Citation(Versioned):
     locator = models.CharField(max_length=200, blank=True, help_text="Page, paragraph or section.")
     quotation = models.TextField(blank=True)
 
+    objects = CitationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -541,66 +350,3 @@ class Citation(Versioned):
     def __str__(self):
         target = self.station or self.event
         return f"{self.source.key} → {target}"
-
-    @property
-    def target(self):
-        return self.station or self.event
-
-
-def refresh_planner_statistics() -> None:
-    """Let SQLite's query planner see the data as it now is (after bulk loads).
-
-    Without statistics SQLite takes an equality on ``state`` for a selective
-    one and walks whole tables for pages that need a handful of rows.
-    PostgreSQL keeps its statistics itself (autovacuum).
-    """
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
-def data_stamp(models_read) -> tuple:
-    """A value that changes whenever a record of any of ``models_read`` is added,
-    changed or removed.
-
-    For each model: the latest ``updated_at`` (set by ``save()`` and by the
-    imports' bulk writes) and the latest history entry (every creation, change,
-    deletion and change of links, also in bulk). Both are read from an index,
-    in one query for all the models, so the stamp costs the same at any size.
-    A model with links to stations or events follows those models too.
-    """
-    wanted = []
-    for model in models_read:
-        wanted.append(model)
-        wanted += [
-            field.related_model
-            for field in model._meta.many_to_many
-            if issubclass(field.related_model, Versioned)
-        ]
-    # Table and column names come from the models, never from a request.
-    quote = connection.ops.quote_name
-    latest = "(SELECT MAX({}) FROM {})"
-    parts = []
-    for model in dict.fromkeys(wanted):
-        parts.append(latest.format(quote("updated_at"), quote(model._meta.db_table)))
-        history = model.history.model._meta.db_table
-        parts.append(latest.format(quote("history_date"), quote(history)))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
-        return tuple(str(value) for value in cursor.fetchone())
-
-
-def cached_while_unchanged(name: str, models_read: tuple, compute, timeout: int = 600):
-    """``compute()``, or its cached result while none of ``models_read`` changed.
-
-    The key holds the models' ``data_stamp()``, read from the database on every
-    call, so a result is never older than the data, whichever process made it.
-    Used for what costs most at scale (facets, headline figures, station pages).
-    """
-    digest = hashlib.sha256(repr((name, data_stamp(models_read))).encode()).hexdigest()
-    key = f"tracker:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout)
-    return value

@@ -1,0 +1,235 @@
+"""Researchers' workbench: curation, review and publishing, history, no lost updates.
+
+Every curated model (stations, events, sources, citations) is edited through a
+form that carries the ``version`` the user saw, so a save made meanwhile by
+someone else is refused with their name instead of being overwritten. Editorial
+state moves only through buttons on the record and list actions, both going
+through ``Tracked.move_to()`` so the workflow and the citation rule live in
+one place; publishing and retracting need the ``publish_<model>`` permission.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import model_ngettext
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.formats import date_format
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..admin_sheets import SpreadsheetAdminMixin
+from ..models import (
+    Citation,
+    ConcurrentEditError,
+    State,
+    StateChangeRefused,
+)
+from .forms import CitationFormSet, VersionedForm
+
+# Buttons on a record's page, each asking for one editorial move (see change_form.html).
+STATE_BUTTONS = {
+    "_send_to_review": State.REVIEW,
+    "_publish": State.PUBLISHED,
+    "_retract": State.DRAFT,
+}
+MOVE_LABELS = {
+    "_send_to_review": ("Save and send to review", "An editor will check and publish it."),
+    "_publish": ("Save and publish", "Shows it on the public site; needs a citation."),
+    "_retract": ("Save and retract to draft", "Takes it off the public site."),
+}
+
+
+admin.site.site_header = "Overseas Station Tracker: curation"
+admin.site.site_title = "Station Tracker admin"
+admin.site.index_title = "Curation"
+# The sidebar eats a third of a laptop screen; the lists need the width more.
+admin.site.enable_nav_sidebar = False
+
+
+# --- Shared behaviour ---------------------------------------------------------------------
+
+
+def last_change_subquery(model):
+    """Who made the latest recorded change, as one subquery rather than a query per row."""
+    history = model.history.model
+    return Subquery(
+        history.objects.filter(id=OuterRef("pk"))
+        .order_by("-history_date", "-history_id")
+        .values("history_user__username")[:1]
+    )
+
+
+class CuratedAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
+    """Versioned forms, history with diff and restore, conflicts reported with a name."""
+
+    form = VersionedForm
+    change_form_template = "admin/tracker/editorial_change_form.html"
+    save_on_top = True
+    list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [*super().get_readonly_fields(request, obj), "created_at", "updated_at"]
+        if hasattr(self.model, "state"):
+            # State moves only through the buttons and actions, which check permissions.
+            fields.append("state")
+        return fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(last_editor=last_change_subquery(self.model))
+
+    @admin.display(description="last change", ordering="updated_at")
+    def last_change(self, obj):
+        when = date_format(timezone.localtime(obj.updated_at), "SHORT_DATE_FORMAT")
+        who = getattr(obj, "last_editor", None)
+        return f"{when} · {who}" if who else when
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ConcurrentEditError:
+            # Someone saved between our form check and our save; the transaction rolled
+            # back. Going through the form again shows the conflict with the input kept.
+            pass
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ConcurrentEditError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def save_model(self, request, obj, form, change):
+        restoring = getattr(request, "_restoring", False)
+        if change and not restoring and not form.has_changed():
+            # Nothing to write (e.g. only a state button pressed): no empty history row.
+            return
+        if change and restoring:
+            obj._change_reason = "Restored an earlier version"
+        super().save_model(request, obj, form, change)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Restoring loads an old copy: it carries the old version and state.
+        request._restoring = True
+        try:
+            with transaction.atomic():
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        except ConcurrentEditError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and getattr(request, "_restoring", False):
+            current = type(obj)._base_manager.get(pk=obj.pk)
+            # The editorial state is not part of a restore (state moves have their own
+            # rules), and the restore form carries the version current when it was opened.
+            if hasattr(obj, "state"):
+                obj.state = current.state
+            if request.method != "POST":
+                obj.version = current.version
+        return super().get_form(request, obj, change, **kwargs)
+
+
+class EditorialAdmin(CuratedAdmin):
+    """Stations, events and sources: editorial state, review and publishing."""
+
+    actions = ["send_to_review", "publish", "retract"]
+
+    def has_publish_permission(self, request, obj=None):
+        return request.user.has_perm(f"tracker.publish_{self.model._meta.model_name}")
+
+    def allowed_moves(self, request, obj):
+        """The state buttons this user sees on this record."""
+        state = obj.state if obj is not None else State.DRAFT
+        moves = ["_send_to_review"] if state == State.DRAFT else []
+        if self.has_publish_permission(request, obj):
+            moves += {
+                State.DRAFT: ["_publish"],
+                State.REVIEW: ["_publish", "_retract"],
+                State.PUBLISHED: ["_retract"],
+            }[state]
+        return moves
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["state_moves"] = [
+            (name, *MOVE_LABELS[name]) for name in self.allowed_moves(request, obj)
+        ]
+        context["current_state"] = obj.get_state_display() if obj else State.DRAFT.label
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The move comes after the citations are saved: publishing needs them.
+        obj = form.instance
+        move = next((name for name in STATE_BUTTONS if name in request.POST), None)
+        if move is None:
+            return
+        if move not in self.allowed_moves(request, obj):
+            self.message_user(request, "You may not make that change of state.", messages.ERROR)
+            return
+        try:
+            obj.move_to(STATE_BUTTONS[move])
+        except StateChangeRefused as refusal:
+            self.message_user(request, f"Saved, but not moved: {refusal}", messages.WARNING)
+        else:
+            self.message_user(
+                request, f"“{obj}” is now {obj.get_state_display().lower()}.", messages.SUCCESS
+            )
+
+    def move_each(self, request, queryset, state):
+        """Move every selected record through its own checked save; report the outcome."""
+        moved, refused = 0, []
+        for obj in queryset:
+            if obj.state == state:
+                continue
+            try:
+                with transaction.atomic():
+                    obj.move_to(state)
+            except (StateChangeRefused, ConcurrentEditError) as problem:
+                refused.append(str(problem))
+            else:
+                moved += 1
+        label = State(state).label.lower()
+        if moved:
+            noun = model_ngettext(self.opts, moved)
+            self.message_user(request, f"{moved} {noun} now {label}.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, reason, messages.ERROR)
+        if not moved and not refused:
+            names = self.opts.verbose_name_plural
+            self.message_user(request, f"The selected {names} were already {label}.")
+
+    @admin.action(description="Send selected drafts to review", permissions=["change"])
+    def send_to_review(self, request, queryset):
+        self.move_each(request, queryset.filter(state=State.DRAFT), State.REVIEW)
+
+    @admin.action(description="Publish selected", permissions=["publish"])
+    def publish(self, request, queryset):
+        self.move_each(request, queryset, State.PUBLISHED)
+
+    @admin.action(description="Retract selected to draft", permissions=["publish"])
+    def retract(self, request, queryset):
+        self.move_each(request, queryset, State.DRAFT)
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    form = VersionedForm
+    formset = CitationFormSet
+    fields = ["source", "locator", "quotation", "seen_version"]
+    autocomplete_fields = ["source"]
+    extra = 0
+    formfield_overrides = {
+        Citation._meta.get_field("quotation").__class__: {
+            "widget": forms.Textarea(attrs={"rows": 2, "cols": 40})
+        }
+    }
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+
+class StationCitationInline(CitationInline):
+    fk_name = "station"
+
+
+class EventCitationInline(CitationInline):
+    fk_name = "event"

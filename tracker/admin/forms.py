@@ -1,0 +1,92 @@
+"""Admin forms: each carries the version its user saw, so no change is lost."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from ..models import (
+    ConcurrentEditError,
+    State,
+)
+
+# --- Forms: carry the version the user saw --------------------------------------------
+
+
+class VersionedForm(forms.ModelForm):
+    """A form that refuses to save over a change made after it was opened.
+
+    ``version`` is not editable on the model, so the form carries it in a hidden
+    ``seen_version`` field. The check here gives a friendly error with the form kept; the atomic
+    check in ``Versioned.save()`` still guards the moment between the two.
+    """
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("seen_version", self.instance.version)
+
+    def has_changed(self):
+        # The hidden version alone is no change worth saving an inline row for.
+        return any(name != "seen_version" for name in self.changed_data)
+
+    def clean(self):
+        cleaned = super().clean()
+        instance = self.instance
+        if instance.pk is None or (self.empty_permitted and not self.has_changed()):
+            return cleaned
+        seen = cleaned.get("seen_version")
+        current = (
+            type(instance)
+            ._base_manager.filter(pk=instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if current is not None and seen != current:
+            raise ValidationError(
+                str(ConcurrentEditError(instance, instance.last_changed_by())), code="conflict"
+            )
+        if seen is not None:
+            instance.version = seen
+        return cleaned
+
+
+class StationForm(VersionedForm):
+    def clean(self):
+        cleaned = super().clean()
+        code, country = cleaned.get("code"), cleaned.get("country")
+        if code and country and not code.startswith(country.code):
+            self.add_error(
+                "code",
+                f"A station's code starts with its country's ISO3 code: {country.code}01, "
+                f"{country.code}02…",
+            )
+        return cleaned
+
+
+class CitationFormSet(forms.BaseInlineFormSet):
+    """Citations of one station or event: each source once, and one at least once published."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("source")
+        ]
+        seen = set()
+        for form in kept:
+            source = form.cleaned_data["source"]
+            if source.pk in seen:
+                raise ValidationError(
+                    f"“{source.key}” is cited twice: put both places in one locator."
+                )
+            seen.add(source.pk)
+        parent = self.instance
+        if getattr(parent, "state", None) == State.PUBLISHED and not kept:
+            raise ValidationError(
+                f"A published {parent._meta.verbose_name} keeps at least one citation: "
+                "retract it to draft before removing its last one."
+            )

@@ -1,0 +1,67 @@
+"""The admin page of what stands between the data and publication."""
+
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from ..models import (
+    Event,
+    Source,
+    State,
+    Station,
+)
+
+# --- What needs work ----------------------------------------------------------------------------
+
+
+def needs_work_items():
+    """Counts of what stands between the data and publication, with the list to fix each."""
+
+    def changelist(model, query):
+        return reverse(f"admin:tracker_{model._meta.model_name}_changelist") + query
+
+    items = [
+        (
+            "Stations without a citation",
+            Station,
+            Station.objects.without_citations(),
+            "?citations=none",
+        ),
+        ("Events without a citation", Event, Event.objects.without_citations(), "?citations=none"),
+        (
+            "Sources with neither URL nor archived URL",
+            Source,
+            Source.objects.filter(url="", archived_url=""),
+            "?link=none",
+        ),
+        (
+            "Sources whose URL is not archived",
+            Source,
+            Source.objects.filter(archived_url="").exclude(url=""),
+            "?link=unarchived",
+        ),
+        ("Stations without a city", Station, Station.objects.filter(city=""), "?city__isempty=1"),
+    ]
+    for model in (Station, Event, Source):
+        items.append(
+            (
+                f"{model._meta.verbose_name_plural.capitalize()} waiting for review",
+                model,
+                model.objects.filter(state=State.REVIEW),
+                "?state__exact=review",
+            )
+        )
+    return [
+        {"label": label, "count": queryset.count(), "url": changelist(model, query)}
+        for label, model, queryset, query in items
+    ]
+
+
+def needs_work(request):
+    """Admin page: what needs work, with counts and links to the filtered lists."""
+    context = {
+        **admin.site.each_context(request),
+        "title": "What needs work",
+        "items": needs_work_items(),
+    }
+    return TemplateResponse(request, "admin/tracker/needs_work.html", context)

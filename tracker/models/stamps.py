@@ -1,0 +1,67 @@
+"""What the caches key on: a stamp of the data's state, read from indexes."""
+
+import hashlib
+
+from django.core.cache import cache
+from django.db import connection
+
+from .editorial import Versioned
+
+
+def refresh_planner_statistics() -> None:
+    """Let SQLite's query planner see the data as it now is (after bulk loads).
+
+    Without statistics SQLite takes an equality on ``state`` for a selective
+    one and walks whole tables for pages that need a handful of rows.
+    PostgreSQL keeps its statistics itself (autovacuum).
+    """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def data_stamp(models_read) -> tuple:
+    """A value that changes whenever a record of any of ``models_read`` is added,
+    changed or removed.
+
+    For each model: the latest ``updated_at`` (set by ``save()`` and by the
+    imports' bulk writes) and the latest history entry (every creation, change,
+    deletion and change of links, also in bulk). Both are read from an index,
+    in one query for all the models, so the stamp costs the same at any size.
+    A model with links to stations or events follows those models too.
+    """
+    wanted = []
+    for model in models_read:
+        wanted.append(model)
+        wanted += [
+            field.related_model
+            for field in model._meta.many_to_many
+            if issubclass(field.related_model, Versioned)
+        ]
+    # Table and column names come from the models, never from a request.
+    quote = connection.ops.quote_name
+    latest = "(SELECT MAX({}) FROM {})"
+    parts = []
+    for model in dict.fromkeys(wanted):
+        parts.append(latest.format(quote("updated_at"), quote(model._meta.db_table)))
+        history = model.history.model._meta.db_table
+        parts.append(latest.format(quote("history_date"), quote(history)))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return tuple(str(value) for value in cursor.fetchone())
+
+
+def cached_while_unchanged(name: str, models_read: tuple, compute, timeout: int = 600):
+    """``compute()``, or its cached result while none of ``models_read`` changed.
+
+    The key holds the models' ``data_stamp()``, read from the database on every
+    call, so a result is never older than the data, whichever process made it.
+    Used for what costs most at scale (facets, headline figures, station pages).
+    """
+    digest = hashlib.sha256(repr((name, data_stamp(models_read))).encode()).hexdigest()
+    key = f"tracker:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
