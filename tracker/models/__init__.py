@@ -2,7 +2,9 @@
 
 ``editorial`` holds what every curated record shares (state, version,
 history), ``reference`` the countries and bureaus, ``records`` the sources,
-stations, events and citations, and ``stamps`` the data stamp the caches key on.
+stations, events and citations, ``sourcing`` which facts a citation supports
+and how strongly a record is sourced, and ``stamps`` the data stamp the caches
+key on.
 """
 
 from .editorial import (
@@ -15,11 +17,21 @@ from .editorial import (
     Versioned,
     editorial_permissions,
 )
-from .records import Citation, Event, Source, Station
+from .records import LINK_HEALTH_FIELDS, Citation, Event, Source, Station
 from .reference import Bureau, Country
+from .sourcing import (
+    SUPPORTABLE_FACTS,
+    clean_supports,
+    format_supports,
+    parse_supports,
+    sourcing,
+    supports_choices,
+)
 from .stamps import cached_while_unchanged, data_stamp, refresh_planner_statistics
 
 __all__ = [
+    "LINK_HEALTH_FIELDS",
+    "SUPPORTABLE_FACTS",
     "Bureau",
     "Citation",
     "ConcurrentEditError",
@@ -34,7 +46,12 @@ __all__ = [
     "Tracked",
     "Versioned",
     "cached_while_unchanged",
+    "clean_supports",
     "data_stamp",
     "editorial_permissions",
+    "format_supports",
+    "parse_supports",
     "refresh_planner_statistics",
+    "sourcing",
+    "supports_choices",
 ]

@@ -1,18 +1,21 @@
 """The curated records: sources, stations, events and the citations that tie them."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import text
 from .editorial import PublishableQuerySet, Tracked, Versioned, editorial_permissions
 from .reference import Bureau, Country
+from .sourcing import SourcedQuerySet, clean_supports
 
 
-class StationQuerySet(PublishableQuerySet):
+class StationQuerySet(SourcedQuerySet, PublishableQuerySet):
     def with_places(self):
         """Stations with their country and bureau joined, as every list shows them."""
         return self.select_related("country", "bureau")
@@ -24,7 +27,7 @@ class StationQuerySet(PublishableQuerySet):
         )
 
 
-class EventQuerySet(PublishableQuerySet):
+class EventQuerySet(SourcedQuerySet, PublishableQuerySet):
     def with_public_details(self):
         """Events with ``country_list``, ``public_stations`` and ``public_citations``."""
         return self.prefetch_related(
@@ -54,15 +57,28 @@ class CitationQuerySet(models.QuerySet):
         )
 
 
+#: The fields ``check_sources`` writes on a source.
+LINK_HEALTH_FIELDS = [
+    "url_checked_at",
+    "url_result",
+    "url_ok",
+    "archived_checked_at",
+    "archived_result",
+    "archived_ok",
+]
+
+
 class Source(Tracked):
     """A publication or body that a station or event is believed on."""
 
     class Kind(models.TextChoices):
+        STATEMENT = "statement", _("Official statement")
+        COURT = "court", _("Court record")
+        GOVERNMENT = "government", "Government"
         NGO_REPORT = "ngo-report", "NGO report"
         NEWS = "news", "News"
-        GOVERNMENT = "government", "Government"
-        COURT = "court", "Court"
         ACADEMIC = "academic", "Academic"
+        ENCYCLOPEDIA = "encyclopedia", _("Encyclopedia")
         BOOK = "book", "Book"
         OTHER = "other", "Other"
 
@@ -85,9 +101,21 @@ class Source(Tracked):
     archived_url = models.URLField("archived URL", max_length=1000, blank=True)
     accessed_on = models.DateField("accessed", null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False)
+    # Link health, written by ``manage.py check_sources`` (never by a public request).
+    url_checked_at = models.DateTimeField(_("URL last checked"), null=True, editable=False)
+    url_result = models.CharField(_("URL check result"), max_length=200, blank=True, editable=False)
+    url_ok = models.BooleanField(_("URL reachable"), null=True, editable=False)
+    archived_checked_at = models.DateTimeField(
+        _("archived URL last checked"), null=True, editable=False
+    )
+    archived_result = models.CharField(
+        _("archived URL check result"), max_length=200, blank=True, editable=False
+    )
+    archived_ok = models.BooleanField(_("archived URL reachable"), null=True, editable=False)
 
     objects = PublishableQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    # Link checks are not edits: they stay out of the history and the corrections log.
+    history = HistoricalRecords(excluded_fields=["search_text", *LINK_HEALTH_FIELDS])
 
     class Meta:
         permissions = editorial_permissions("source", "sources")
@@ -121,6 +149,11 @@ class Source(Tracked):
         self.search_text = text.normalise(
             " ".join([self.key, self.title, self.authors, self.publisher])
         )
+
+    @property
+    def url_broken(self) -> bool:
+        """The original link was last found broken (not merely unchecked)."""
+        return bool(self.url) and self.url_ok is False
 
 
 class Station(Tracked):
@@ -316,6 +349,12 @@ class Citation(Versioned):
     )
     locator = models.CharField(max_length=200, blank=True, help_text="Page, paragraph or section.")
     quotation = models.TextField(blank=True)
+    supports = models.JSONField(
+        _("facts it supports"),
+        default=list,
+        blank=True,
+        help_text=_("The facts of the record this source states; none: the record as a whole."),
+    )
 
     objects = CitationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -350,3 +389,24 @@ class Citation(Versioned):
     def __str__(self):
         target = self.station or self.event
         return f"{self.source.key} → {target}"
+
+    @property
+    def record_kind(self) -> str | None:
+        """``"station"`` or ``"event"``: whose facts ``supports`` names."""
+        if self.station_id is not None:
+            return "station"
+        if self.event_id is not None:
+            return "event"
+        return None
+
+    def clean(self):
+        super().clean()
+        # The allowed names depend on the record, so a database constraint cannot
+        # say it portably (JSON containment is not on SQLite); the form, the sheet
+        # and the seed all come through here.
+        kind = self.record_kind
+        if kind is not None:
+            try:
+                self.supports = clean_supports(self.supports, kind)
+            except ValidationError as error:
+                raise ValidationError({"supports": error}) from None

@@ -157,8 +157,12 @@ class Command(BaseCommand):
 
     def load_citations(self, row, sources, station=None, event=None):
         for cited in row.get("citations", []):
+            values = {"locator": cited.get("locator", ""), "quotation": cited.get("quotation", "")}
+            if "supports" in cited:
+                # The facts this source states; full_clean() checks the names.
+                values["supports"] = cited["supports"]
             self.upsert(
                 Citation,
                 {"source": sources[cited["source"]], "station": station, "event": event},
-                {"locator": cited.get("locator", ""), "quotation": cited.get("quotation", "")},
+                values,
             )
