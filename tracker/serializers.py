@@ -62,6 +62,7 @@ def citation_data(citation) -> dict:
         "archived_url": source.archived_url,
         "locator": citation.locator,
         "quotation": citation.quotation,
+        "supports": list(citation.supports or []),
     }
 
 

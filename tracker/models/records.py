@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from .. import text
 from .editorial import PublishableQuerySet, Tracked, Versioned, editorial_permissions
 from .reference import Bureau, Country
-from .sourcing import SourcedQuerySet, clean_supports
+from .sourcing import ENCYCLOPEDIA_KIND, SourcedQuerySet, clean_supports
 
 
 class StationQuerySet(SourcedQuerySet, PublishableQuerySet):
@@ -78,7 +78,7 @@ class Source(Tracked):
         NGO_REPORT = "ngo-report", "NGO report"
         NEWS = "news", "News"
         ACADEMIC = "academic", "Academic"
-        ENCYCLOPEDIA = "encyclopedia", _("Encyclopedia")
+        ENCYCLOPEDIA = ENCYCLOPEDIA_KIND, _("Encyclopedia")
         BOOK = "book", "Book"
         OTHER = "other", "Other"
 

@@ -58,6 +58,10 @@ FACT_HAS_VALUE = {
     },
 }
 
+#: The kind of source (``Source.Kind``) of general reference works: a fact
+#: backed by these alone is shown as such.
+ENCYCLOPEDIA_KIND = "encyclopedia"
+
 #: The separator of the citations sheet's ``supports`` column.
 SHEET_SEPARATOR = ";"
 
@@ -164,7 +168,7 @@ class Sourcing:
         return f"{sources}, {publishers}"
 
 
-def sourcing(citations, kind: str, encyclopedia_kind: str) -> Sourcing:
+def sourcing(citations, kind: str) -> Sourcing:
     """Per-fact citation numbers and the record's source counts, from its citations.
 
     ``citations`` are the record's public citations in the order the page
@@ -172,7 +176,7 @@ def sourcing(citations, kind: str, encyclopedia_kind: str) -> Sourcing:
     """
     citations = list(citations)
     general = [n for n, c in enumerate(citations, 1) if not c.supports]
-    is_encyclopedia = {n: c.source.kind == encyclopedia_kind for n, c in enumerate(citations, 1)}
+    is_encyclopedia = {n: c.source.kind == ENCYCLOPEDIA_KIND for n, c in enumerate(citations, 1)}
     facts = {}
     for name in SUPPORTABLE_FACTS[kind]:
         numbers = [n for n, c in enumerate(citations, 1) if name in (c.supports or [])]
@@ -192,5 +196,5 @@ def sourcing(citations, kind: str, encyclopedia_kind: str) -> Sourcing:
         source_count=len({s.pk for s in sources}),
         publisher_count=len(publishers),
         kinds=sorted(kind_counts.items(), key=lambda item: (-item[1], str(item[0]))),
-        encyclopedia_only=bool(sources) and all(s.kind == encyclopedia_kind for s in sources),
+        encyclopedia_only=bool(sources) and all(s.kind == ENCYCLOPEDIA_KIND for s in sources),
     )

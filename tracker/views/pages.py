@@ -40,6 +40,7 @@ from ..models import (
     State,
     Station,
     cached_while_unchanged,
+    sourcing,
 )
 from ..places import country_map, map_legend, station_dots, station_point, world_map
 from ..text import count_noun
@@ -231,6 +232,7 @@ def render_station(request, code) -> str | None:
         "map": country_map(station.country, 1, dots),
         "permalink": request.build_absolute_uri(station.get_absolute_url()),
         "today": timezone.localdate(),
+        "sourcing": sourcing(station.public_citations, "station"),
     }
     return render_to_string("tracker/station_detail.html", context, request)
 
@@ -261,6 +263,7 @@ def event_detail(request, slug):
         "event": event,
         "permalink": request.build_absolute_uri(event.get_absolute_url()),
         "today": timezone.localdate(),
+        "sourcing": sourcing(event.public_citations, "event"),
     }
     return render(request, "tracker/event_detail.html", context)
 
