@@ -25,7 +25,13 @@ from ..models import (
     State,
     StateChangeRefused,
 )
-from .forms import CitationFormSet, VersionedForm
+from .forms import (
+    CitationForm,
+    CitationFormSet,
+    EventCitationForm,
+    StationCitationForm,
+    VersionedForm,
+)
 
 # Buttons on a record's page, each asking for one editorial move (see change_form.html).
 STATE_BUTTONS = {
@@ -212,9 +218,9 @@ class EditorialAdmin(CuratedAdmin):
 
 class CitationInline(admin.TabularInline):
     model = Citation
-    form = VersionedForm
+    form = CitationForm
     formset = CitationFormSet
-    fields = ["source", "locator", "quotation", "seen_version"]
+    fields = ["source", "supports", "locator", "quotation", "seen_version"]
     autocomplete_fields = ["source"]
     extra = 0
     formfield_overrides = {
@@ -229,7 +235,10 @@ class CitationInline(admin.TabularInline):
 
 class StationCitationInline(CitationInline):
     fk_name = "station"
+    # A station's citation offers a station's facts only.
+    form = StationCitationForm
 
 
 class EventCitationInline(CitationInline):
     fk_name = "event"
+    form = EventCitationForm

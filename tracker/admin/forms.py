@@ -2,10 +2,12 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from ..models import (
     ConcurrentEditError,
     State,
+    supports_choices,
 )
 
 # --- Forms: carry the version the user saw --------------------------------------------
@@ -62,6 +64,37 @@ class StationForm(VersionedForm):
                 f"{country.code}02…",
             )
         return cleaned
+
+
+class CitationForm(VersionedForm):
+    """A citation with the facts it supports as checkboxes.
+
+    ``record_kind`` ("station" or "event") limits the boxes to that record's
+    facts; without it (a new citation on its own page) both kinds are offered,
+    grouped, and ``Citation.clean()`` refuses a fact of the other kind.
+    """
+
+    record_kind = None
+
+    supports = forms.MultipleChoiceField(
+        label=_("facts it supports"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick the facts this source states; none: the record as a whole."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self.record_kind or self.instance.record_kind
+        self.fields["supports"].choices = supports_choices(kind)
+
+
+class StationCitationForm(CitationForm):
+    record_kind = "station"
+
+
+class EventCitationForm(CitationForm):
+    record_kind = "event"
 
 
 class CitationFormSet(forms.BaseInlineFormSet):

@@ -3,8 +3,10 @@
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from ..models import (
+    SUPPORTABLE_FACTS,
     Event,
     Source,
     State,
@@ -42,6 +44,20 @@ def needs_work_items():
         ),
         ("Stations without a city", Station, Station.objects.filter(city=""), "?city__isempty=1"),
     ]
+    # Published facts that rest only on citations of the whole record: a reader
+    # cannot tell which source states them.
+    for model in (Station, Event):
+        kind = model._meta.model_name
+        for fact, label in SUPPORTABLE_FACTS[kind].items():
+            items.append(
+                (
+                    _("Published %(records)s whose %(fact)s no citation names")
+                    % {"records": model._meta.verbose_name_plural, "fact": label},
+                    model,
+                    model.objects.published().unsupported(fact),
+                    f"?state__exact=published&unsupported={fact}",
+                )
+            )
     for model in (Station, Event, Source):
         items.append(
             (

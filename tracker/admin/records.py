@@ -4,19 +4,27 @@ from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from ..models import (
+    LINK_HEALTH_FIELDS,
     Bureau,
     Citation,
     Country,
     Event,
     Source,
     Station,
+    format_supports,
 )
 from ..resources import CitationResource, EventResource, SourceResource, StationResource
 from .editorial import CuratedAdmin, EditorialAdmin, EventCitationInline, StationCitationInline
-from .forms import StationForm
-from .list_filters import CitationFilter, ContinentFilter, SourceLinkFilter
+from .forms import CitationForm, StationForm
+from .list_filters import (
+    CitationFilter,
+    ContinentFilter,
+    SourceLinkFilter,
+    UnsupportedFactFilter,
+)
 
 # --- Reference tables ----------------------------------------------------------------------
 
@@ -57,6 +65,7 @@ class StationAdmin(EditorialAdmin):
     list_filter = [
         "state",
         CitationFilter,
+        UnsupportedFactFilter,
         "status",
         ContinentFilter,
         "bureau",
@@ -124,7 +133,13 @@ class StationAdmin(EditorialAdmin):
 class EventAdmin(EditorialAdmin):
     resource_classes = [EventResource]
     list_display = ["title", "date_display", "type", "state", "citation_count", "last_change"]
-    list_filter = ["state", CitationFilter, "type", ("countries", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "state",
+        CitationFilter,
+        UnsupportedFactFilter,
+        "type",
+        ("countries", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["slug", "title", "description"]
     date_hierarchy = "date"
     autocomplete_fields = ["countries", "stations"]
@@ -170,8 +185,20 @@ class SourceAdmin(EditorialAdmin):
         (None, {"fields": ["key", "title", "authors", "publisher", ("kind", "language")]}),
         ("Dates", {"fields": [("published_on", "published_precision"), "accessed_on"]}),
         ("Links", {"fields": ["url", "archived_url"]}),
+        (
+            _("Link health (manage.py check_sources)"),
+            {
+                "fields": [
+                    ("url_ok", "url_result", "url_checked_at"),
+                    ("archived_ok", "archived_result", "archived_checked_at"),
+                ]
+            },
+        ),
         ("Record", {"fields": ["state", "seen_version", ("created_at", "updated_at")]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *LINK_HEALTH_FIELDS]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_citation_count()
@@ -186,6 +213,8 @@ class SourceAdmin(EditorialAdmin):
 
     @admin.display(description="link")
     def link(self, obj):
+        if obj.url_broken:
+            return _("broken, archived") if obj.archived_url else _("broken")
         if obj.archived_url:
             return "archived"
         return "live only" if obj.url else "missing"
@@ -194,7 +223,8 @@ class SourceAdmin(EditorialAdmin):
 @admin.register(Citation)
 class CitationAdmin(CuratedAdmin):
     resource_classes = [CitationResource]
-    list_display = ["source", "station", "event", "locator", "last_change"]
+    form = CitationForm
+    list_display = ["source", "station", "event", "supports_display", "locator", "last_change"]
     list_select_related = ["source", "station__country", "event"]
     list_filter = ["source__kind"]
     search_fields = ["source__key", "source__title", "station__code", "event__title", "locator"]
@@ -202,11 +232,16 @@ class CitationAdmin(CuratedAdmin):
     fields = [
         "source",
         ("station", "event"),
+        "supports",
         "locator",
         "quotation",
         "seen_version",
         ("created_at", "updated_at"),
     ]
+
+    @admin.display(description=_("supports"))
+    def supports_display(self, obj):
+        return format_supports(obj.supports) or _("the whole record")
 
     def view_on_site(self, obj):
         target = obj.station or obj.event
