@@ -247,5 +247,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# manage.py check_sources contacts public addresses only; these networks are
+# allowed besides (tests: "127.0.0.1/32"). Comma-separated, e.g. "10.1.2.0/24".
+TRACKER_LINKCHECK_ALLOWED_NETWORKS = env_list("DJANGO_LINKCHECK_ALLOWED_NETWORKS", [])
+
 # Public site: a research database licence note shown with every download.
 TRACKER_DATA_LICENSE = "CC BY 4.0: cite the Overseas Station Tracker and the sources it names."
