@@ -29,7 +29,8 @@ def published(rows):
 
 def blank_station_facts(station):
     """Facts a station row leaves blank, which no citation may claim to support."""
-    blank = {field for field in ("city", "location", "host", "bureau", "status") if not station.get(field)}
+    fields = ("city", "location", "host", "bureau", "status")
+    blank = {field for field in fields if not station.get(field)}
     # "na." is the table's "years unknown": there is no year to support.
     if station.get("active", "") in ("", "na."):
         blank.add("active")
@@ -70,7 +71,8 @@ def test_a_published_record_cites_an_existing_source(kind, name, record):
     citations = record.get("citations", [])
     assert citations, f"{kind} {name} is published without a citation"
     for citation in citations:
-        assert citation["source"] in keys, f"{kind} {name} cites unknown source {citation['source']}"
+        unknown = citation["source"]
+        assert unknown in keys, f"{kind} {name} cites unknown source {unknown}"
 
 
 @pytest.mark.parametrize(("kind", "name", "record"), RECORDS, ids=[r[1] for r in RECORDS])
@@ -84,7 +86,8 @@ def test_supports_name_facts_the_record_states(kind, name, record):
         assert not unknown, f"{kind} {name} / {citation['source']}: not a {kind} fact: {unknown}"
         claimed_blank = set(supports) & blank
         assert not claimed_blank, (
-            f"{kind} {name} / {citation['source']} supports {claimed_blank}, which the record leaves blank"
+            f"{kind} {name} / {citation['source']} supports {claimed_blank}, "
+            "which the record leaves blank"
         )
 
 
