@@ -37,7 +37,10 @@ def test_station_csv_has_the_import_columns_without_notes_and_state(client):
     assert len(rows) == 70
     irl = next(row for row in rows if row["code"] == "IRL01")
     assert irl["country"] == "IRL" and irl["bureau"] == "fuzhou" and irl["active"] == "2022"
-    assert irl["sources"] == "bbc-2022-10-dublin;irl-dail-2022-12-13;wikipedia-overseas-stations"
+    assert irl["sources"] == (
+        "bbc-2022-10-dublin;irishtimes-2022-10-27;irl-dail-2022-10-25;"
+        "irl-dail-2022-12-13;wikipedia-overseas-stations"
+    )
     notes = Station.objects.get(code="IRL01").notes
     assert notes and notes not in text
 
@@ -119,7 +122,7 @@ def test_event_csv_and_json_columns(client):
     assert event["date"] == "2022-10" and event["date_precision"] == "month"
     assert event["countries"] == ["IRL"] and event["stations"] == ["IRL01"]
     assert event["url"] == "http://testserver/events/2022-10-dublin-closure-order/"
-    assert len(event["citations"]) == 3
+    assert len(event["citations"]) == 5
 
 
 def test_exports_leave_out_drafts_and_draft_sources(client):

@@ -22,7 +22,7 @@ def test_event_page_shows_date_type_countries_stations_and_sources(client):
     assert "(the sources give the month only)" in html
     assert 'href="/countries/IRL/"' in html
     assert 'href="/stations/IRL01/"' in html
-    assert len(response.context["event"].public_citations) == 3
+    assert len(response.context["event"].public_citations) == 5
     assert "Written answer 322." in html
 
 

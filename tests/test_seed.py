@@ -104,14 +104,39 @@ def test_unknown_city_and_capital_marker_are_not_copied_into_cities():
 
 def test_events_span_2014_to_2024_with_precisions_and_types():
     events = Event.objects.published()
-    assert events.count() >= 30
+    assert events.count() >= 40
     assert events.order_by("date").first().date.year == 2014
     assert events.filter(date__year=2024).count() >= 2
     assert Event.objects.filter(slug="2022-11-canada-summons-ambassador").exists()
-    tokyo = events.get(date__year=2024, type=Event.Type.RAID)
-    assert tokyo.date_precision == "month"
-    assert list(tokyo.stations.values_list("code", flat=True)) == ["JPN01"]
-    assert {"year", "month"} <= set(events.values_list("date_precision", flat=True))
+    assert {"year", "month", "day"} <= set(events.values_list("date_precision", flat=True))
+
+
+def test_tokyo_search_is_dated_when_it_happened():
+    # Jiji Press: the search took place in May 2023 and became public in February 2024.
+    tokyo = Event.objects.get(slug="2023-05-tokyo-police-search")
+    assert (tokyo.type, tokyo.date.isoformat(), tokyo.date_precision) == (
+        Event.Type.RAID,
+        "2023-05-01",
+        "month",
+    )
+    assert "May 2023" in tokyo.description and "February 2024" in tokyo.description
+
+
+def test_japan_and_korea_reports_are_handled_alike():
+    # Neither source names the table row, so neither event is linked to JPN01 or KOR01.
+    for slug in ("2023-05-tokyo-police-search", "2023-05-south-korea-nis-restaurant-finding"):
+        assert not Event.objects.get(slug=slug).stations.exists()
+
+
+def test_narrative_facts_have_events():
+    for slug in (
+        "2022-09-safeguard-230000-persuaded-to-return",
+        "2023-12-montreal-groups-threaten-to-sue-rcmp",
+        "2022-laiyang-station-myanmar-notice",
+    ):
+        assert Event.objects.published().filter(slug=slug).exists()
+    laiyang = Event.objects.get(slug="2022-laiyang-station-myanmar-notice")
+    assert list(laiyang.stations.values_list("code", flat=True)) == ["MMR02"]
 
 
 def test_every_published_station_and_event_cites_a_source():

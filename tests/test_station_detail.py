@@ -45,6 +45,8 @@ def test_citations_are_numbered_with_source_date_link_locator_and_quotation(clie
     citations = response.context["station"].public_citations
     assert [c.source.key for c in citations] == [
         "bbc-2022-10-dublin",
+        "irishtimes-2022-10-27",
+        "irl-dail-2022-10-25",
         "irl-dail-2022-12-13",
         "wikipedia-overseas-stations",
     ]
@@ -70,8 +72,8 @@ def test_citation_of_an_unpublished_source_is_left_out(client):
     Source.objects.filter(key="bbc-2022-10-dublin").update(state="draft")
     response = get(client)
     assert "bbc-2022-10-dublin" not in response.content.decode()
-    assert len(response.context["station"].public_citations) == 2
-    assert Citation.objects.filter(station__code="IRL01").count() == 3
+    assert len(response.context["station"].public_citations) == 4
+    assert Citation.objects.filter(station__code="IRL01").count() == 5
 
 
 def test_cite_this_page_gives_permanent_url_and_date_last_changed(client):
