@@ -17,6 +17,7 @@ from tracker.models import (
     Source,
     State,
     Station,
+    clean_supports,
     refresh_planner_statistics,
 )
 
@@ -159,8 +160,10 @@ class Command(BaseCommand):
         for cited in row.get("citations", []):
             values = {"locator": cited.get("locator", ""), "quotation": cited.get("quotation", "")}
             if "supports" in cited:
-                # The facts this source states; full_clean() checks the names.
-                values["supports"] = cited["supports"]
+                # The facts this source states, checked and in the order they are
+                # stored, so a second run sees no difference.
+                kind = "station" if station is not None else "event"
+                values["supports"] = clean_supports(cited["supports"], kind)
             self.upsert(
                 Citation,
                 {"source": sources[cited["source"]], "station": station, "event": event},
