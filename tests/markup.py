@@ -32,7 +32,11 @@ class Head(HTMLParser):
             self.jsonld.append(json.loads("".join(self._buffer)))
 
 
-def read_head(response) -> Head:
+def read_html(html: str) -> Head:
     head = Head()
-    head.feed(response.content.decode())
+    head.feed(html)
     return head
+
+
+def read_head(response) -> Head:
+    return read_html(response.content.decode())

@@ -68,7 +68,7 @@ def test_canonical_url_drops_noise(client, url, canonical):
     assert read_head(client.get(url)).links["canonical"] == canonical
 
 
-def test_card_image_is_served_from_this_site(client):
+def test_card_image_is_served_from_this_site():
     from django.contrib.staticfiles import finders
 
     path = finders.find("tracker/card.png")
