@@ -204,7 +204,7 @@ def source_jsonld(source: CitedSource) -> dict:
     )
 
 
-def jsonld(request, citation: RecordCitation) -> dict:
+def record_jsonld(request, citation: RecordCitation) -> dict:
     """The page as schema.org: a ``WebPage`` about the record, part of the dataset."""
     return {
         "@context": "https://schema.org",
@@ -229,7 +229,7 @@ def citation_context(request, record: Station | Event | Source) -> dict:
     return {
         "cite": citation,
         "citation_tags": highwire_tags(citation),
-        "page_jsonld": jsonld(request, citation),
+        "page_jsonld": record_jsonld(request, citation),
     }
 
 
