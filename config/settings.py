@@ -5,6 +5,7 @@ refuse values they do not understand. Production safety is the default; local
 convenience (``DJANGO_DEBUG=1``) is opt-in, and ``make run`` opts in.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # /sitemap.xml, built from the published records.
+    "django.contrib.sitemaps",
     "django_filters",
     "import_export",
     "simple_history",
@@ -137,6 +140,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # Canonical URL, site name and card image for every page's head.
+                "tracker.context_processors.page_meta",
             ],
         },
     },
@@ -253,3 +258,16 @@ TRACKER_LINKCHECK_ALLOWED_NETWORKS = env_list("DJANGO_LINKCHECK_ALLOWED_NETWORKS
 
 # Public site: a research database licence note shown with every download.
 TRACKER_DATA_LICENSE = "CC BY 4.0: cite the Overseas Station Tracker and the sources it names."
+TRACKER_DATA_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
+
+# /.well-known/security.txt (RFC 9116): where to report a vulnerability, and
+# until when that holds (an ISO date; blank: a year from the day it is read).
+# A blank contact becomes mailto:security@<the site's host>.
+TRACKER_SECURITY_CONTACT = os.environ.get("DJANGO_SECURITY_CONTACT", "").strip()
+if TRACKER_SECURITY_CONTACT and not TRACKER_SECURITY_CONTACT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured("DJANGO_SECURITY_CONTACT must be a mailto: or https:// URI.")
+_expires = os.environ.get("DJANGO_SECURITY_EXPIRES", "").strip()
+try:
+    TRACKER_SECURITY_EXPIRES = datetime.date.fromisoformat(_expires) if _expires else None
+except ValueError:
+    raise ImproperlyConfigured(f"DJANGO_SECURITY_EXPIRES={_expires!r} is not a date.") from None

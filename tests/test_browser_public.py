@@ -24,6 +24,7 @@ PAGE_TYPES = {
     "source": "/sources/irl-dail-2022-12-13/",
     "country": "/countries/NLD/",
     "bureau": "/bureaus/qingtian/",
+    "about": "/about/",
     "not-found": "/no-such-page/",
 }
 
@@ -141,3 +142,24 @@ def test_every_page_type_renders_privately_and_without_errors(watched, width):
         page.screenshot(path=f"/tmp/public-{name}{suffix}.png", full_page=True)
     # The 404 page's own status is reported by Chromium as a failed resource.
     assert_private_and_clean(server, log, expected_errors=["404 (Not Found)"])
+
+
+def test_station_page_carries_json_ld_a_reference_manager_can_read(watched):
+    page, server, log = watched
+    page.goto(f"{server}/stations/IRL01/")
+    blocks = page.eval_on_selector_all(
+        'script[type="application/ld+json"]',
+        "scripts => scripts.map(script => JSON.parse(script.textContent))",
+    )
+    assert len(blocks) == 1
+    data = blocks[0]
+    assert data["url"] == f"{server}/stations/IRL01/"
+    assert data["name"] == "IRL01: overseas police service station in Dublin, Ireland"
+    assert data["isPartOf"]["@type"] == "Dataset"
+    assert data["about"]["address"]["addressLocality"] == "Dublin"
+    assert data["citation"]
+    # The citation tags Zotero reads agree with it.
+    title = page.locator('meta[name="citation_title"]').get_attribute("content")
+    assert title == data["name"]
+    # The data block is not code: the strict CSP reports nothing.
+    assert_private_and_clean(server, log)

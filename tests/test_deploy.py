@@ -87,6 +87,26 @@ def test_a_missing_secret_key_stops_the_start_with_one_line(site):
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DJANGO_SECURITY_EXPIRES", "soon", "DJANGO_SECURITY_EXPIRES='soon' is not a date."),
+        (
+            "DJANGO_SECURITY_CONTACT",
+            "security@example.org",
+            "DJANGO_SECURITY_CONTACT must be a mailto: or https:// URI.",
+        ),
+    ],
+)
+def test_a_malformed_security_txt_setting_stops_the_start(tmp_path, name, value, message):
+    env = {**production_env(tmp_path), name: value}
+
+    result = manage(env, "check")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"Error: {message}"]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

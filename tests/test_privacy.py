@@ -38,13 +38,17 @@ class Loads(HTMLParser):
         if tag == "style":
             self.inline.append("<style> element")
         if tag == "script":
-            if attrs.get("src"):
+            if attrs.get("type") == "application/ld+json":
+                # A data block (schema.org metadata): never run, not subject to script-src.
+                pass
+            elif attrs.get("src"):
                 self.fetched.append(attrs["src"])
             else:
                 self.inline.append("inline <script>")
         if tag in ("img", "iframe", "audio", "video", "source", "embed") and attrs.get("src"):
             self.fetched.append(attrs["src"])
-        if tag == "link" and attrs.get("href"):
+        # rel=canonical names the page's own address; a browser does not fetch it.
+        if tag == "link" and attrs.get("href") and attrs.get("rel") != "canonical":
             self.fetched.append(attrs["href"])
 
 

@@ -23,7 +23,8 @@ COUNTRIES = [
 #: The most queries each URL may run, at either size, for its first reader after a
 #: change (later readers get the cached counts and fewer queries).
 BOUNDS = {
-    "/": 8,
+    # The home page's counts, plus the dataset facts of its JSON-LD (stamp and three).
+    "/": 12,
     "/stations/": 11,
     "/stations/?country=NLD&country=ESP&bureau=qingtian&active_in=2018&sort=city&page=1": 13,
     "/stations/?q=amsterdam": 11,
@@ -41,6 +42,23 @@ BOUNDS = {
     "/events.csv": 4,
     "/events.json": 5,
     "/events/feed/": 1,
+    # Findability: one query per section for the index's dates and one to count its pages.
+    "/sitemap.xml": 12,
+    "/sitemap-stations.xml": 2,
+    "/sitemap-events.xml": 2,
+    "/sitemap-sources.xml": 2,
+    "/sitemap-countries.xml": 2,
+    "/sitemap-bureaus.xml": 2,
+    "/sitemap-pages.xml": 0,
+    "/robots.txt": 0,
+    "/about/": 0,
+    "/.well-known/security.txt": 0,
+    "/stations/AUT01/cite.bib": 2,
+    "/stations/AUT01/cite.ris": 2,
+    "/events/bulk-event-0/cite.bib": 4,
+    "/events/bulk-event-0/cite.ris": 4,
+    "/sources/bulk-a/cite.bib": 1,
+    "/sources/bulk-a/cite.ris": 1,
 }
 
 

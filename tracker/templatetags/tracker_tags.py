@@ -1,7 +1,11 @@
-"""Template helpers for the public pages: counts in words, bars, safe links."""
+"""Template helpers for the public pages: counts in words, bars, safe links, JSON-LD."""
+
+import json
 
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from ..text import count_noun
@@ -58,3 +62,42 @@ def fact_refs(support):
             '{} <span class="tag tag-encyclopedia">{}</span>', refs, _("encyclopedia only")
         )
     return refs
+
+
+# As json_script escapes them: no "</script>" or "<!--" in the data can end the element.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag
+def jsonld(data):
+    """``data`` as a ``<script type="application/ld+json">`` element, escaped like json_script."""
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    # Safe: every character that could close or open markup is escaped above.
+    safe_payload = mark_safe(payload.translate(_JSON_SCRIPT_ESCAPES))  # noqa: S308
+    return format_html('<script type="application/ld+json">{}</script>', safe_payload)
+
+
+class CaptureNode(template.Node):
+    def __init__(self, nodelist, name):
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context):
+        # The output is already escaped template output, as a block's would be.
+        context[self.name] = mark_safe(self.nodelist.render(context).strip())  # noqa: S308
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """``{% capture as name %}…{% endcapture %}``: render once, then use ``{{ name }}``.
+
+    base.html captures each page's title and description block once and
+    repeats them in the Open Graph and Twitter tags.
+    """
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError("Write {% capture as name %}…{% endcapture %}.")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(nodelist, bits[2])

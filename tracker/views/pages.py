@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from ..citing import citation_context
+from ..dataset import dataset_jsonld
 from ..filters import (
     PUBLIC_CONTINENTS,
     EventFilter,
@@ -69,6 +71,7 @@ def home(request):
         **figures,
         "map_legend": map_legend(),
         "latest_events": latest,
+        "dataset": dataset_jsonld(request),
         "top_countries": sorted(
             figures["per_country"], key=lambda row: (-row["n"], row["country__name"])
         ),
@@ -230,9 +233,8 @@ def render_station(request, code) -> str | None:
         "station": station,
         "point_source": point_source,
         "map": country_map(station.country, 1, dots),
-        "permalink": request.build_absolute_uri(station.get_absolute_url()),
-        "today": timezone.localdate(),
         "sourcing": sourcing(station.public_citations, "station"),
+        **citation_context(request, station),
     }
     return render_to_string("tracker/station_detail.html", context, request)
 
@@ -261,9 +263,8 @@ def event_detail(request, slug):
     event = get_object_or_404(Event.objects.published().with_public_details(), slug=slug)
     context = {
         "event": event,
-        "permalink": request.build_absolute_uri(event.get_absolute_url()),
-        "today": timezone.localdate(),
         "sourcing": sourcing(event.public_citations, "event"),
+        **citation_context(request, event),
     }
     return render(request, "tracker/event_detail.html", context)
 
@@ -323,6 +324,7 @@ def source_detail(request, key):
         "station_citations": station_citations,
         "event_citations": event_citations,
         "kind": Source.Kind(source.kind).label if source.kind in Source.Kind.values else "",
+        **citation_context(request, source),
     }
     return render(request, "tracker/source_detail.html", context)
 
