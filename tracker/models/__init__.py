@@ -1,20 +1,24 @@
 """The tracker's records: countries, bureaus, stations, events, sources, citations.
 
 ``editorial`` holds what every curated record shares (state, version,
-history), ``reference`` the countries and bureaus, ``records`` the sources,
-stations, events and citations, and ``stamps`` the data stamp the caches key on.
+history), ``proposals`` the changes to published records waiting for an
+editor, ``corrections`` the public log of published changes, ``reference``
+the countries and bureaus, ``records`` the sources, stations, events and
+citations, and ``stamps`` the data stamp the caches key on.
 """
 
+from .corrections import Correction
 from .editorial import (
     ConcurrentEditError,
     Continent,
+    Editorial,
     PublishableQuerySet,
     State,
     StateChangeRefused,
-    Tracked,
     Versioned,
     editorial_permissions,
 )
+from .proposals import Proposal, log_published_change, needs_proposal, propose, public_facts
 from .records import Citation, Event, Source, Station
 from .reference import Bureau, Country
 from .stamps import cached_while_unchanged, data_stamp, refresh_planner_statistics
@@ -24,17 +28,23 @@ __all__ = [
     "Citation",
     "ConcurrentEditError",
     "Continent",
+    "Correction",
     "Country",
+    "Editorial",
     "Event",
+    "Proposal",
     "PublishableQuerySet",
     "Source",
     "State",
     "StateChangeRefused",
     "Station",
-    "Tracked",
     "Versioned",
     "cached_while_unchanged",
     "data_stamp",
     "editorial_permissions",
+    "log_published_change",
+    "needs_proposal",
+    "propose",
+    "public_facts",
     "refresh_planner_statistics",
 ]
