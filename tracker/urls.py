@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import feeds
-from .views import downloads, pages
+from .views import changes, downloads, pages, releases
 
 app_name = "tracker"
 
@@ -21,6 +21,10 @@ urlpatterns = [
     path("events/<slug:slug>/", pages.event_detail, name="event_detail"),
     path("sources/", pages.source_list, name="source_list"),
     path("sources/<slug:key>/", pages.source_detail, name="source_detail"),
+    path("changes/", changes.changes, name="changes"),
+    path("changes/feed/", feeds.CorrectionsFeed(), name="changes_feed"),
+    path("data/", releases.release_list, name="data"),
+    path("data/<int:number>/<str:filename>", releases.release_file, name="release_file"),
     path("countries/<str:code>/", pages.country_detail, name="country_detail"),
     path("bureaus/<slug:slug>/", pages.bureau_detail, name="bureau_detail"),
     # Browsers ask for /favicon.ico whatever the page says; send them to ours.

@@ -63,7 +63,10 @@ class PublishableQuerySet(models.QuerySet):
 
     def with_citation_count(self):
         """Annotate ``citation_count``: citations of a station or event, uses of a source."""
-        return self.annotate(citation_count=Count("citations", distinct=True))
+        # A grouped query drops Meta.ordering; keep the order, or the admin's
+        # autocomplete pages through an unordered list (UnorderedObjectListWarning).
+        ordering = self.query.order_by or self.model._meta.ordering
+        return self.annotate(citation_count=Count("citations", distinct=True)).order_by(*ordering)
 
     def without_citations(self):
         """Records no citation points at (unsupported stations and events, unused sources)."""
