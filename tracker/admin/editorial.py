@@ -199,7 +199,11 @@ class EditorialAdmin(CuratedAdmin):
             else:
                 changes[name] = field_value(obj, name)
         # Curators' own notes are never public: they need no review.
-        private = [n for n in self.model.PRIVATE_FIELDS if getattr(obj, n) != getattr(current, n)]
+        private = [
+            name
+            for name in self.model.PRIVATE_FIELDS
+            if hasattr(obj, name) and getattr(obj, name) != getattr(current, name)
+        ]
         if private:
             for name in private:
                 setattr(current, name, getattr(obj, name))
@@ -232,7 +236,8 @@ class EditorialAdmin(CuratedAdmin):
 
     def response_change(self, request, obj):
         if hasattr(request, "_proposing"):
-            proposal_message(request, obj, getattr(request, "_proposal", None))
+            staged = request._proposing
+            proposal_message(request, staged["record"], getattr(request, "_proposal", None))
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 

@@ -286,9 +286,11 @@ class CitationAdmin(CuratedAdmin):
         """Django's delete action, refused when it would leave a published record uncited."""
         remaining = Citation.objects.exclude(pk__in=queryset.values("pk"))
         for kind in ("station", "event"):
+            # NOT IN over a list holding NULL matches nothing: leave the other kind out.
+            kept = remaining.filter(**{f"{kind}__isnull": False}).values(kind)
             stripped = (
                 queryset.filter(**{f"{kind}__state": State.PUBLISHED})
-                .exclude(**{f"{kind}__in": remaining.values(kind)})
+                .exclude(**{f"{kind}__in": kept})
                 .select_related(kind)
             )
             for citation in stripped:
