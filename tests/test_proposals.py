@@ -151,9 +151,7 @@ def test_researcher_citation_page_edit_and_move_are_proposals(
     assert changed["new"] == {"station": other.pk, "locator": "§ 12"}
 
 
-def test_researcher_history_restore_is_a_proposal(
-    rita, eddie, station, change_form_data, client
-):
+def test_researcher_history_restore_is_a_proposal(rita, eddie, station, change_form_data, client):
     data = change_form_data(eddie.get(admin_url(station)))
     eddie.post(admin_url(station), {**data, "city": "Croydon"})
     before = public_snapshot(client, *PUBLIC)
@@ -258,9 +256,7 @@ def test_editor_notes_only_change_is_not_logged(editor_client, station, change_f
 
 
 def only_citation(db):
-    station = (
-        Station.objects.published().with_citation_count().filter(citation_count=1).first()
-    )
+    station = Station.objects.published().with_citation_count().filter(citation_count=1).first()
     assert station is not None
     return station, station.citations.get()
 
