@@ -256,6 +256,10 @@ CONTENT_SECURITY_POLICY = {
 # allowed besides (tests: "127.0.0.1/32"). Comma-separated, e.g. "10.1.2.0/24".
 TRACKER_LINKCHECK_ALLOWED_NETWORKS = env_list("DJANGO_LINKCHECK_ALLOWED_NETWORKS", [])
 
+# Numbered data releases (`manage.py release`), served at /data/; never rewritten.
+TRACKER_RELEASES_DIR = Path(os.environ.get("TRACKER_RELEASES_DIR", BASE_DIR / "releases"))
+# The site's address, for the record links inside release files (written without a request).
+TRACKER_SITE_URL = os.environ.get("TRACKER_SITE_URL", "http://127.0.0.1:8000")
 # Public site: a research database licence note shown with every download.
 TRACKER_DATA_LICENSE = "CC BY 4.0: cite the Overseas Station Tracker and the sources it names."
 TRACKER_DATA_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"

@@ -106,7 +106,11 @@ def change_form_data():
         return data
 
     def build(response):
-        data = _values(response.context["adminform"].form)
+        form = response.context["adminform"].form
+        data = _values(form)
+        if "public_note" in form.fields:
+            # An editor's change to a published record needs a public note.
+            data["public_note"] = "Checked against the sources."
         for inline in response.context.get("inline_admin_formsets", []):
             formset = inline.formset
             management = formset.management_form

@@ -55,7 +55,7 @@ def test_station_list_shows_citation_count_and_last_editor(editor_client, editor
     station = Station.objects.get(code="NLD01")
     url = reverse("admin:tracker_station_change", args=[station.pk])
     data = change_form_data(editor_client.get(url))
-    data["city"] = "Rotterdam"
+    data.update(city="Rotterdam", public_note="Moved.")
     assert editor_client.post(url, data).status_code == 302
     response = editor_client.get(reverse("admin:tracker_station_changelist"), {"q": "NLD01"})
     row = response.context["cl"].result_list[0]

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from tracker.models import Source, State, Station
+from tracker.models import Proposal, Source, State, Station
 
 ADD_URL = reverse("admin:tracker_station_add")
 CHANGELIST = reverse("admin:tracker_station_changelist")
@@ -121,7 +121,9 @@ def test_researcher_editing_a_published_record_cannot_retract_it(
     data.update(city="Glasgow", state="draft")
     researcher_client.post(change_url(station), data)
     station.refresh_from_db()
-    assert (station.city, station.state) == ("Glasgow", State.PUBLISHED)
+    # The city waits in a proposal; the posted state is ignored altogether.
+    assert (station.city, station.state) == ("London", State.PUBLISHED)
+    assert Proposal.objects.for_record(station).get().changes == {"city": "Glasgow"}
 
 
 @pytest.mark.django_db
@@ -160,7 +162,15 @@ def test_editor_publishes_and_retracts_by_list_action(editor_client, draft):
     draft.refresh_from_db()
     assert draft.state == State.PUBLISHED
     assert "1 station now published." in texts(response)
-    action(editor_client, "retract", draft)
+    # Retracting a published record is a withdrawal: the reason is asked first.
+    response = action(editor_client, "retract", draft)
+    assert "Public reason" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == State.PUBLISHED
+    editor_client.post(
+        CHANGELIST,
+        {"action": "retract", "_selected_action": [draft.pk], "withdrawal_reason": "Duplicate."},
+    )
     draft.refresh_from_db()
     assert draft.state == State.DRAFT
 

@@ -108,3 +108,31 @@ def test_researcher_drafts_and_editor_publishes(server, page):
     response = page.goto(f"{base}/stations/{CODE}/")
     assert response.status == 200
     expect(page.locator("body")).to_contain_text(re.compile(CODE))
+
+
+@pytest.mark.browser
+def test_researcher_proposes_and_editor_publishes_a_correction(server, page):
+    base = server
+    log_in(page, base, "rita")
+    page.goto(f"{base}/admin/tracker/station/?q=GBR01")
+    page.get_by_role("link", name="GBR01").click()
+    page.fill("#id_location", "Croydon High Street")
+    page.fill("#id_public_note", "Named in the BBC report.")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("kept as a proposal")
+    assert "Croydon High Street" not in page.context.request.get(f"{base}/stations/GBR01/").text()
+
+    log_in(page, base, "eddie")
+    page.goto(f"{base}/admin/tracker/station/?q=GBR01")
+    page.get_by_role("link", name="GBR01").click()
+    proposal = page.locator(".proposal").first
+    expect(proposal).to_contain_text("Croydon High Street")
+    page.screenshot(path="/tmp/admin-proposal.png", full_page=True)
+    proposal.locator("textarea").fill("Location from the BBC report.")
+    proposal.locator("input[name=_publish_proposal]").click()
+    expect(page.locator(".messagelist")).to_contain_text("Proposal published")
+
+    page.goto(f"{base}/stations/GBR01/")
+    expect(page.locator("body")).to_contain_text("Croydon High Street")
+    page.goto(f"{base}/changes/")
+    expect(page.locator("body")).to_contain_text("Location from the BBC report.")

@@ -155,6 +155,8 @@ def test_list_action_refuses_a_record_changed_after_it_was_loaded(editor, resear
 @pytest.mark.django_db
 def test_restore_opened_before_a_change_is_refused(two_clients, station, change_form_data):
     eddie, rita = two_clients
+    # A draft: rita's change to a published station would wait in a proposal instead.
+    Station.objects.filter(pk=station.pk).update(state=State.DRAFT)
     old = station.history.earliest("history_date")
     restore_url = reverse("admin:tracker_station_simple_history", args=[station.pk, old.pk])
     restore_form = change_form_data(eddie.get(restore_url))

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from tracker.models import Citation, Source, Station, parse_supports
+from tracker.models import Citation, Proposal, Source, Station, parse_supports
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_sheet_cell_parses_with_the_same_rule():
         parse_supports("city", "event")
 
 
-def test_curators_tick_facts_in_the_citation_inline(researcher_client, change_form_data):
+def test_curators_tick_facts_in_the_citation_inline(researcher_client, editor, change_form_data):
     station = Station.objects.get(code="IRL01")
     url = reverse("admin:tracker_station_change", args=[station.pk])
     page = researcher_client.get(url)
@@ -119,11 +119,16 @@ def test_curators_tick_facts_in_the_citation_inline(researcher_client, change_fo
     data = change_form_data(page)
     formset = page.context["inline_admin_formsets"][0].formset
     form = next(f for f in formset.initial_forms if f.instance.source.key == "bbc-2022-10-dublin")
-    data[form.add_prefix("supports")] = ["city", "status"]
+    data[form.add_prefix("supports")] = ["status"]
     response = researcher_client.post(url, data)
     assert response.status_code == 302, response.context and response.context.get("errors")
+    # IRL01 is published: the researcher's ticks wait for an editor.
     citation = Citation.objects.get(station=station, source__key="bbc-2022-10-dublin")
-    assert citation.supports == ["city", "status"]
+    assert citation.supports == ["city", "location", "status"]
+    proposal = Proposal.objects.get(object_id=station.pk)
+    proposal.publish(editor, note="The BBC names the closure, not the street.")
+    citation.refresh_from_db()
+    assert citation.supports == ["status"]
 
 
 def test_fact_with_only_general_support_is_listed_in_needs_work(researcher_client):

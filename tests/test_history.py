@@ -25,7 +25,7 @@ def station(db):
 def test_admin_save_records_who_and_what_changed(editor_client, editor, station, change_form_data):
     old_city = station.city
     data = change_form_data(editor_client.get(change_url(station)))
-    editor_client.post(change_url(station), {**data, "city": "Den Haag"})
+    editor_client.post(change_url(station), {**data, "city": "Den Haag", "public_note": "Moved."})
     latest = station.history.first()
     assert latest.history_user == editor
     assert latest.history_type == "~"
@@ -36,7 +36,7 @@ def test_admin_save_records_who_and_what_changed(editor_client, editor, station,
 @pytest.mark.django_db
 def test_history_page_shows_the_change_field_by_field(editor_client, station, change_form_data):
     data = change_form_data(editor_client.get(change_url(station)))
-    editor_client.post(change_url(station), {**data, "city": "Den Haag"})
+    editor_client.post(change_url(station), {**data, "city": "Den Haag", "public_note": "Moved."})
     html = editor_client.get(history_url(station)).content.decode()
     assert "Den Haag" in html
     assert "eddie" in html
@@ -48,6 +48,8 @@ def test_citation_added_in_the_admin_has_history(
 ):
     from tracker.models import Source
 
+    # A draft: on a published station the citation would wait in a proposal.
+    Station.objects.filter(pk=station.pk).update(state=State.DRAFT)
     data = change_form_data(researcher_client.get(change_url(station)))
     total = int(data["citations-TOTAL_FORMS"])
     source = Source.objects.exclude(citations__station=station).first()
@@ -93,13 +95,14 @@ def test_seed_command_changes_are_in_the_history_with_its_reason(station):
 def test_editor_restores_an_earlier_version(editor_client, station, change_form_data):
     original_city = station.city
     data = change_form_data(editor_client.get(change_url(station)))
-    editor_client.post(change_url(station), {**data, "city": "Den Haag"})
+    editor_client.post(change_url(station), {**data, "city": "Den Haag", "public_note": "Moved."})
     earlier = station.history.earliest("history_date")
 
     restore_url = reverse("admin:tracker_station_simple_history", args=[station.pk, earlier.pk])
     restore_page = editor_client.get(restore_url)
     assert restore_page.status_code == 200
-    response = editor_client.post(restore_url, change_form_data(restore_page))
+    data = {**change_form_data(restore_page), "public_note": "Restored."}
+    response = editor_client.post(restore_url, data)
 
     assert response.status_code == 302
     station.refresh_from_db()

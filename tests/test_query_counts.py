@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from tracker.models import Bureau, Citation, Country, Event, Source, State, Station
+from tracker.models import Bureau, Citation, Correction, Country, Event, Source, State, Station
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,12 @@ BOUNDS = {
     "/events/bulk-event-0/cite.ris": 4,
     "/sources/bulk-a/cite.bib": 1,
     "/sources/bulk-a/cite.ris": 1,
+    # The log: the page's entries and their count.
+    "/changes/": 2,
+    "/changes/?kind=stations&record=AUT01": 2,
+    "/changes/feed/": 1,
+    # Releases are files: their manifests are read, the database is not.
+    "/data/": 0,
 }
 
 
@@ -109,6 +115,16 @@ def dataset(request):
         Event.countries.through(event=event, country=countries["NLD"]) for event in events
     )
     Citation.objects.bulk_create(Citation(source=sources[0], event=event) for event in events)
+    Correction.objects.bulk_create(
+        Correction(
+            kind="station",
+            record_key=station.code,
+            record_label=station.code,
+            changes=[{"field": "city", "label": "city", "old": "", "new": "Amsterdam"}],
+            note="Corrected.",
+        )
+        for station in stations
+    )
     return n
 
 

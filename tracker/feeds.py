@@ -1,12 +1,14 @@
-"""Atom feed of published events, newest first."""
+"""Atom feeds: published events, and the corrections log, newest first."""
 
 import datetime
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from .models import Event
+from .models import Correction, Event
 
 #: Entries in the feed; readers keep their own history.
 FEED_SIZE = 50
@@ -43,3 +45,34 @@ class LatestEventsFeed(Feed):
 
     def item_categories(self, item):
         return [item.get_type_display()]
+
+
+class CorrectionsFeed(Feed):
+    """``/changes/feed/``: the corrections log as Atom, newest first."""
+
+    feed_type = Atom1Feed
+    title = _("Overseas Station Tracker: corrections log")
+    subtitle = _("Changes to the public facts of published records, and withdrawals.")
+    link = reverse_lazy("tracker:changes")
+    feed_url = reverse_lazy("tracker:changes_feed")
+    author_name = "Overseas Station Tracker"
+
+    def items(self):
+        return Correction.objects.all()[:FEED_SIZE]
+
+    def item_title(self, item):
+        if item.withdrawal:
+            return gettext("Withdrawn: %(record)s") % {"record": item.record_label}
+        return gettext("Corrected: %(record)s") % {"record": item.record_label}
+
+    def item_description(self, item):
+        lines = [
+            f"{change['label']}: {change['old']} → {change['new']}"
+            if change["old"] is not None
+            else f"{change['label']}: {gettext('changed')}"
+            for change in item.changes
+        ]
+        return "\n".join([*lines, item.note])
+
+    def item_pubdate(self, item):
+        return item.date

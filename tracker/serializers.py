@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from . import text
-from .models import Citation, Station
+from .models import Citation, State, Station
 from .sheets import cell_text, neutralise
 
 #: Import columns the public downloads leave out: the curators' own.
@@ -107,4 +107,40 @@ def event_data(request, event) -> dict:
         "stations": [station.code for station in event.public_stations],
         "updated_at": event.updated_at.isoformat(timespec="seconds"),
         "citations": [citation_data(c) for c in event.public_citations],
+    }
+
+
+def source_data(request, source) -> dict:
+    """One published source as the JSON of a data release gives it."""
+    return {
+        "key": source.key,
+        "url": request.build_absolute_uri(source.get_absolute_url()),
+        "title": source.title,
+        "authors": source.authors,
+        "publisher": source.publisher,
+        "kind": source.kind,
+        "language": source.language,
+        "date": text.format_partial_date(source.published_on, source.published_precision),
+        "link": source.url,
+        "archived_url": source.archived_url,
+        "accessed": source.accessed_on.isoformat() if source.accessed_on else None,
+    }
+
+
+def public_citations():
+    """Citations of published sources on published stations and events, with their records."""
+    published = State.PUBLISHED
+    return (
+        Citation.objects.public()
+        .filter(Q(station__state=published) | Q(event__state=published))
+        .select_related("station", "event")
+    )
+
+
+def citation_row_data(citation) -> dict:
+    """One citation, naming its record, as the JSON of a data release gives it."""
+    return {
+        "station": citation.station.code if citation.station_id else None,
+        "event": citation.event.slug if citation.event_id else None,
+        **citation_data(citation),
     }

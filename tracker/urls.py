@@ -5,7 +5,7 @@ from django.urls import path
 
 from . import feeds
 from .sitemaps import SITEMAPS
-from .views import citing, downloads, pages, site
+from .views import changes, citing, downloads, pages, releases, site
 
 app_name = "tracker"
 
@@ -38,6 +38,10 @@ urlpatterns = [
         "sources/<slug:key>/cite.bib", citing.source_citation, {"fmt": "bib"}, name="source_bibtex"
     ),
     path("sources/<slug:key>/cite.ris", citing.source_citation, {"fmt": "ris"}, name="source_ris"),
+    path("changes/", changes.changes, name="changes"),
+    path("changes/feed/", feeds.CorrectionsFeed(), name="changes_feed"),
+    path("data/", releases.release_list, name="data"),
+    path("data/<int:number>/<str:filename>", releases.release_file, name="release_file"),
     path("countries/<str:code>/", pages.country_detail, name="country_detail"),
     path("bureaus/<slug:slug>/", pages.bureau_detail, name="bureau_detail"),
     path("about/", site.about, name="about"),

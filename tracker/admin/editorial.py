@@ -4,7 +4,7 @@ Every curated model (stations, events, sources, citations) is edited through a
 form that carries the ``version`` the user saw, so a save made meanwhile by
 someone else is refused with their name instead of being overwritten. Editorial
 state moves only through buttons on the record and list actions, both going
-through ``Tracked.move_to()`` so the workflow and the citation rule live in
+through ``Editorial.move_to()`` so the workflow and the citation rule live in
 one place; publishing and retracting need the ``publish_<model>`` permission.
 """
 
@@ -14,8 +14,10 @@ from django.contrib.admin.utils import model_ngettext
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..admin_sheets import SpreadsheetAdminMixin
@@ -24,14 +26,22 @@ from ..models import (
     ConcurrentEditError,
     State,
     StateChangeRefused,
+    log_published_change,
+    needs_proposal,
+    propose,
+    public_facts,
 )
+from ..models.proposals import field_value, form_value
 from .forms import (
+    NOTE_FIELD,
     CitationForm,
     CitationFormSet,
+    EditorialForm,
     EventCitationForm,
     StationCitationForm,
     VersionedForm,
 )
+from .proposals import citation_changes, open_proposals, proposal_message
 
 # Buttons on a record's page, each asking for one editorial move (see change_form.html).
 STATE_BUTTONS = {
@@ -42,7 +52,11 @@ STATE_BUTTONS = {
 MOVE_LABELS = {
     "_send_to_review": ("Save and send to review", "An editor will check and publish it."),
     "_publish": ("Save and publish", "Shows it on the public site; needs a citation."),
-    "_retract": ("Save and retract to draft", "Takes it off the public site."),
+    "_retract": (
+        "Save and retract to draft",
+        "Takes it off the public site; a published record's page then answers 410 Gone "
+        "with the note below as the public reason.",
+    ),
 }
 
 
@@ -135,7 +149,9 @@ class CuratedAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
 
 
 class EditorialAdmin(CuratedAdmin):
-    """Stations, events and sources: editorial state, review and publishing."""
+    """Stations, events and sources: editorial state, review, proposals and publishing."""
+
+    form = EditorialForm
 
     actions = ["send_to_review", "publish", "retract"]
 
@@ -143,28 +159,108 @@ class EditorialAdmin(CuratedAdmin):
         return request.user.has_perm(f"tracker.publish_{self.model._meta.model_name}")
 
     def allowed_moves(self, request, obj):
-        """The state buttons this user sees on this record."""
+        """The state buttons this user sees on this record, from the model's workflow table."""
         state = obj.state if obj is not None else State.DRAFT
-        moves = ["_send_to_review"] if state == State.DRAFT else []
-        if self.has_publish_permission(request, obj):
-            moves += {
-                State.DRAFT: ["_publish"],
-                State.REVIEW: ["_publish", "_retract"],
-                State.PUBLISHED: ["_retract"],
-            }[state]
-        return moves
+        targets = self.model.allowed_moves(state, self.has_publish_permission(request, obj))
+        return [name for name, target in STATE_BUTTONS.items() if target in targets]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # An editor's change to a published record's public facts needs a public note.
+        form.note_required = bool(
+            obj is not None
+            and obj.state == State.PUBLISHED
+            and self.has_publish_permission(request, obj)
+        )
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.state == State.PUBLISHED:
+            fieldsets = [*fieldsets, (_("Note"), {"fields": [NOTE_FIELD]})]
+        return fieldsets
+
+    # --- Changes to a published record: a proposal, or a logged correction ---
+
+    def save_model(self, request, obj, form, change):
+        note = form.cleaned_data.get(NOTE_FIELD, "")
+        if change and needs_proposal(obj, request.user):
+            request._proposing = self.stage_proposal(request, obj, form, note)
+            if getattr(request, "_restoring", False):
+                # A history restore has no inlines and saves nothing else.
+                request._proposal = propose(**request._proposing)
+            return
+        current = type(obj)._base_manager.filter(pk=obj.pk).first() if change else None
+        if current is not None and current.state == State.PUBLISHED:
+            request._facts_before = public_facts(current)
+        super().save_model(request, obj, form, change)
+
+    def stage_proposal(self, request, obj, form, note) -> dict:
+        """The proposal's arguments: what the form changes; curators' notes saved at once."""
+        current = type(obj)._base_manager.get(pk=obj.pk)
+        changes = {}
+        for name in self.model.public_field_names():
+            field = self.model._meta.get_field(name)
+            if field.many_to_many:
+                if name in form.cleaned_data:
+                    changes[name] = form_value(field, form.cleaned_data[name])
+            else:
+                changes[name] = field_value(obj, name)
+        # Curators' own notes are never public: they need no review.
+        private = [
+            name
+            for name in self.model.PRIVATE_FIELDS
+            if hasattr(obj, name) and getattr(obj, name) != getattr(current, name)
+        ]
+        if private:
+            for name in private:
+                setattr(current, name, getattr(obj, name))
+            current.save()
+        # Nothing of the form reaches the record: not even its relations (a history
+        # restore calls save_m2m itself after save_model).
+        form.save_m2m = lambda: None
+        return {"record": current, "changes": changes, "user": request.user, "note": note}
+
+    def save_related(self, request, form, formsets, change):
+        staged = getattr(request, "_proposing", None)
+        if staged is not None:
+            request._proposal = propose(**staged, **citation_changes(formsets))
+            return
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        before = getattr(request, "_facts_before", None)
+        note = form.cleaned_data.get(NOTE_FIELD, "")
+        if before is not None:
+            obj.refresh_from_db()
+            log_published_change(obj, before, request.user, note)
+        self.make_move(request, obj, note)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        if hasattr(request, "_proposing"):
+            # Nothing was saved: the log says a proposal was made instead.
+            proposal = getattr(request, "_proposal", None)
+            return f"Proposed change {proposal.pk}" if proposal else ""
+        return super().construct_change_message(request, form, formsets, add)
+
+    def response_change(self, request, obj):
+        if hasattr(request, "_proposing"):
+            staged = request._proposing
+            proposal_message(request, staged["record"], getattr(request, "_proposal", None))
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["state_moves"] = [
             (name, *MOVE_LABELS[name]) for name in self.allowed_moves(request, obj)
         ]
         context["current_state"] = obj.get_state_display() if obj else State.DRAFT.label
+        if obj is not None and obj.state == State.PUBLISHED:
+            context["proposals"] = open_proposals(obj)
+            context["can_decide"] = self.has_publish_permission(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The move comes after the citations are saved: publishing needs them.
-        obj = form.instance
+    def make_move(self, request, obj, note):
+        """Make the state move asked for, after the citations are saved (publishing needs them)."""
         move = next((name for name in STATE_BUTTONS if name in request.POST), None)
         if move is None:
             return
@@ -172,7 +268,7 @@ class EditorialAdmin(CuratedAdmin):
             self.message_user(request, "You may not make that change of state.", messages.ERROR)
             return
         try:
-            obj.move_to(STATE_BUTTONS[move])
+            obj.move_to(STATE_BUTTONS[move], user=request.user, reason=note)
         except StateChangeRefused as refusal:
             self.message_user(request, f"Saved, but not moved: {refusal}", messages.WARNING)
         else:
@@ -180,7 +276,7 @@ class EditorialAdmin(CuratedAdmin):
                 request, f"“{obj}” is now {obj.get_state_display().lower()}.", messages.SUCCESS
             )
 
-    def move_each(self, request, queryset, state):
+    def move_each(self, request, queryset, state, reason=""):
         """Move every selected record through its own checked save; report the outcome."""
         moved, refused = 0, []
         for obj in queryset:
@@ -188,7 +284,7 @@ class EditorialAdmin(CuratedAdmin):
                 continue
             try:
                 with transaction.atomic():
-                    obj.move_to(state)
+                    obj.move_to(state, user=request.user, reason=reason)
             except (StateChangeRefused, ConcurrentEditError) as problem:
                 refused.append(str(problem))
             else:
@@ -213,7 +309,23 @@ class EditorialAdmin(CuratedAdmin):
 
     @admin.action(description="Retract selected to draft", permissions=["publish"])
     def retract(self, request, queryset):
-        self.move_each(request, queryset, State.DRAFT)
+        """Retract to draft; published ones are withdrawn, which asks for a public reason."""
+        reason = request.POST.get("withdrawal_reason", "").strip()
+        withdrawing = queryset.filter(state=State.PUBLISHED)
+        if withdrawing.exists() and not reason:
+            # An intermediate page, as Django's own delete action has: the reason first.
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Withdraw published records"),
+                "queryset": queryset,
+                "withdrawing": withdrawing,
+                "action": "retract",
+                "asked": "withdrawal_reason" in request.POST,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/tracker/withdraw.html", context)
+        self.move_each(request, queryset, State.DRAFT, reason=reason)
 
 
 class CitationInline(admin.TabularInline):
@@ -231,6 +343,16 @@ class CitationInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # An editor's change to a published record's citations needs the public note.
+        formset.note_required = bool(
+            obj is not None
+            and obj.state == State.PUBLISHED
+            and request.user.has_perm(f"tracker.publish_{obj._meta.model_name}")
+        )
+        return formset
 
 
 class StationCitationInline(CitationInline):

@@ -53,7 +53,51 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
-class StationForm(VersionedForm):
+#: The note's field name; the citation formset reads it from the same POST.
+NOTE_FIELD = "public_note"
+
+
+class EditorialForm(VersionedForm):
+    """A station, event or source form with a note on the change.
+
+    On a published record an editor's change to its public facts needs a
+    public note, which the corrections log shows; a researcher's note goes to
+    the editor with the proposal. Withdrawing uses it as the public reason.
+    """
+
+    public_note = forms.CharField(
+        label=_("Note on this change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_(
+            "Published records only. Editors: what changed and why, shown in the public "
+            "corrections log (and the reason when withdrawing). Researchers: a note for "
+            "the editor who reviews your proposal."
+        ),
+    )
+
+    #: Set by the admin for editors on a published record: a change needs the note.
+    note_required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        public = set(self.instance.public_field_names())
+        if (
+            self.note_required
+            and public.intersection(self.changed_data)
+            and not cleaned.get(NOTE_FIELD, "").strip()
+        ):
+            self.add_error(
+                NOTE_FIELD,
+                _(
+                    "This record is published: say in a public note what you changed and "
+                    "why. The corrections log shows it."
+                ),
+            )
+        return cleaned
+
+
+class StationForm(EditorialForm):
     def clean(self):
         cleaned = super().clean()
         code, country = cleaned.get("code"), cleaned.get("country")
@@ -120,6 +164,55 @@ class CitationFormSet(forms.BaseInlineFormSet):
         parent = self.instance
         if getattr(parent, "state", None) == State.PUBLISHED and not kept:
             raise ValidationError(
-                f"A published {parent._meta.verbose_name} keeps at least one citation: "
-                "retract it to draft before removing its last one."
+                f"Published {parent._meta.verbose_name} “{parent}” keeps at least one "
+                "citation: withdraw it before removing its last one."
             )
+        if (
+            getattr(self, "note_required", False)
+            and self.has_changed()
+            and not self.data.get(NOTE_FIELD, "").strip()
+        ):
+            raise ValidationError(
+                _(
+                    "This record is published: say in the note on this change what you "
+                    "changed in its citations and why. The corrections log shows it."
+                )
+            )
+
+
+class CitationForm(VersionedForm):
+    """A citation on its own page: a move must not strip a published record of its last one."""
+
+    public_note = EditorialForm.base_fields[NOTE_FIELD]
+
+    #: Set by the admin: the user, whose permissions decide whether a note is needed.
+    user = None
+
+    def targets(self) -> list:
+        """The published records this change touches: where it was, and where it goes."""
+        saved = None
+        if self.instance.pk is not None:
+            saved = type(self.instance)._base_manager.filter(pk=self.instance.pk).first()
+        records = [saved.record if saved else None]
+        records.append(self.cleaned_data.get("station") or self.cleaned_data.get("event"))
+        return [r for r in dict.fromkeys(records) if r is not None and r.state == State.PUBLISHED]
+
+    def clean(self):
+        cleaned = super().clean()
+        new = cleaned.get("station") or cleaned.get("event")
+        if self.instance.pk is not None and (
+            reason := self.instance.removal_blocker(moving_to=new)
+        ):
+            raise ValidationError(reason)
+        can_publish = self.user is not None and any(
+            self.user.has_perm(f"tracker.publish_{r._meta.model_name}") for r in self.targets()
+        )
+        if can_publish and self.has_changed() and not cleaned.get(NOTE_FIELD, "").strip():
+            self.add_error(
+                NOTE_FIELD,
+                _(
+                    "This citation belongs to a published record: say in a public note "
+                    "what you changed and why. The corrections log shows it."
+                ),
+            )
+        return cleaned

@@ -1,9 +1,12 @@
 """The admin of each model: countries, bureaus, stations, events, sources, citations."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
@@ -13,8 +16,13 @@ from ..models import (
     Country,
     Event,
     Source,
+    State,
     Station,
     format_supports,
+    log_published_change,
+    needs_proposal,
+    propose,
+    public_facts,
 )
 from ..resources import CitationResource, EventResource, SourceResource, StationResource
 from .editorial import CuratedAdmin, EditorialAdmin, EventCitationInline, StationCitationInline
@@ -25,6 +33,7 @@ from .list_filters import (
     SourceLinkFilter,
     UnsupportedFactFilter,
 )
+from .proposals import changed_values, proposal_message
 
 # --- Reference tables ----------------------------------------------------------------------
 
@@ -229,15 +238,18 @@ class CitationAdmin(CuratedAdmin):
     list_filter = ["source__kind"]
     search_fields = ["source__key", "source__title", "station__code", "event__title", "locator"]
     autocomplete_fields = ["source", "station", "event"]
+    form = CitationForm
     fields = [
         "source",
         ("station", "event"),
         "supports",
         "locator",
         "quotation",
+        "public_note",
         "seen_version",
         ("created_at", "updated_at"),
     ]
+    actions = ["delete_selected"]
 
     @admin.display(description=_("supports"))
     def supports_display(self, obj):
@@ -246,3 +258,79 @@ class CitationAdmin(CuratedAdmin):
     def view_on_site(self, obj):
         target = obj.station or obj.event
         return target.get_absolute_url() if target else None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        return form
+
+    # A citation of a published record is part of its public facts: a change to it by
+    # someone who may not publish that record becomes a proposal on the record, and an
+    # editor's change is logged with the note.
+
+    def save_model(self, request, obj, form, change):
+        saved = Citation._base_manager.filter(pk=obj.pk).first() if change else None
+        old, new = (saved.record if saved else None), obj.record
+        for record in dict.fromkeys(r for r in (old, new) if r is not None):
+            if needs_proposal(record, request.user):
+                if saved is None:
+                    added = {"source": obj.source, "supports": obj.supports}
+                    added.update(locator=obj.locator, quotation=obj.quotation)
+                    arguments = {"citations_added": [added]}
+                else:
+                    arguments = {"citations_changed": [(saved, changed_values(form, saved))]}
+                note = form.cleaned_data.get("public_note", "")
+                request._proposing = record
+                request._proposal = propose(record, {}, request.user, note=note, **arguments)
+                return
+        touched = [r for r in dict.fromkeys((old, new)) if r is not None]
+        before = [(r, public_facts(r)) for r in touched if r.state == State.PUBLISHED]
+        super().save_model(request, obj, form, change)
+        for record, facts in before:
+            log_published_change(record, facts, request.user, form.cleaned_data["public_note"])
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if hasattr(request, "_proposing"):
+            proposal_message(request, request._proposing, request._proposal)
+            return HttpResponseRedirect(reverse("admin:tracker_citation_changelist"))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if hasattr(request, "_proposing"):
+            proposal_message(request, request._proposing, request._proposal)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        citation = self.get_object(request, object_id)
+        if citation is not None and (reason := citation.removal_blocker()):
+            self.message_user(request, reason, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:tracker_citation_change", args=[citation.pk])
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(description=gettext_lazy("Delete selected citations"), permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        """Django's delete action, refused when it would leave a published record uncited."""
+        remaining = Citation.objects.exclude(pk__in=queryset.values("pk"))
+        for kind in ("station", "event"):
+            # NOT IN over a list holding NULL matches nothing: leave the other kind out.
+            kept = remaining.filter(**{f"{kind}__isnull": False}).values(kind)
+            stripped = (
+                queryset.filter(**{f"{kind}__state": State.PUBLISHED})
+                .exclude(**{f"{kind}__in": kept})
+                .select_related(kind)
+            )
+            for citation in stripped:
+                self.message_user(
+                    request,
+                    gettext(
+                        "Published %(kind)s “%(record)s” would have no citation left: "
+                        "nothing was deleted."
+                    )
+                    % {"kind": kind, "record": citation.record},
+                    messages.ERROR,
+                )
+                return None
+        return delete_selected(self, request, queryset)

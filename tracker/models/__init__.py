@@ -1,22 +1,25 @@
 """The tracker's records: countries, bureaus, stations, events, sources, citations.
 
 ``editorial`` holds what every curated record shares (state, version,
-history), ``reference`` the countries and bureaus, ``records`` the sources,
-stations, events and citations, ``sourcing`` which facts a citation supports
-and how strongly a record is sourced, and ``stamps`` the data stamp the caches
-key on.
+history), ``proposals`` the changes to published records waiting for an
+editor, ``corrections`` the public log of published changes, ``reference``
+the countries and bureaus, ``records`` the sources, stations, events and
+citations, ``sourcing`` which facts a citation supports and how strongly a
+record is sourced, and ``stamps`` the data stamp the caches key on.
 """
 
+from .corrections import Correction
 from .editorial import (
     ConcurrentEditError,
     Continent,
+    Editorial,
     PublishableQuerySet,
     State,
     StateChangeRefused,
-    Tracked,
     Versioned,
     editorial_permissions,
 )
+from .proposals import Proposal, log_published_change, needs_proposal, propose, public_facts
 from .records import LINK_HEALTH_FIELDS, Citation, Event, Source, Station
 from .reference import Bureau, Country
 from .sourcing import (
@@ -36,14 +39,16 @@ __all__ = [
     "Citation",
     "ConcurrentEditError",
     "Continent",
+    "Correction",
     "Country",
+    "Editorial",
     "Event",
+    "Proposal",
     "PublishableQuerySet",
     "Source",
     "State",
     "StateChangeRefused",
     "Station",
-    "Tracked",
     "Versioned",
     "cached_while_unchanged",
     "clean_supports",
@@ -51,6 +56,10 @@ __all__ = [
     "editorial_permissions",
     "format_supports",
     "parse_supports",
+    "log_published_change",
+    "needs_proposal",
+    "propose",
+    "public_facts",
     "refresh_planner_statistics",
     "sourcing",
     "supports_choices",

@@ -9,6 +9,8 @@ overwrites a change they have not seen.
 
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import text
 
@@ -61,7 +63,10 @@ class PublishableQuerySet(models.QuerySet):
 
     def with_citation_count(self):
         """Annotate ``citation_count``: citations of a station or event, uses of a source."""
-        return self.annotate(citation_count=Count("citations", distinct=True))
+        # A grouped query drops Meta.ordering; keep the order, or the admin's
+        # autocomplete pages through an unordered list (UnorderedObjectListWarning).
+        ordering = self.query.order_by or self.model._meta.ordering
+        return self.annotate(citation_count=Count("citations", distinct=True)).order_by(*ordering)
 
     def without_citations(self):
         """Records no citation points at (unsupported stations and events, unused sources)."""
@@ -128,11 +133,17 @@ def editorial_permissions(name: str, plural: str, publish=True) -> list[tuple[st
     return names
 
 
-class Tracked(Versioned):
+class Editorial(Versioned):
     """A record with an editorial state: draft, in review or published."""
 
     state = models.CharField(
         max_length=10, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    first_published_at = models.DateTimeField(
+        _("first published"), null=True, blank=True, editable=False
+    )
+    last_corrected_at = models.DateTimeField(
+        _("last corrected"), null=True, blank=True, editable=False
     )
 
     class Meta:
@@ -141,12 +152,54 @@ class Tracked(Versioned):
     #: Stations and events must cite a source before they are published.
     requires_citation = False
 
-    #: The editorial workflow: which state may follow which.
+    #: Fields never shown to the public: a change to them is no change of public facts.
+    PRIVATE_FIELDS = frozenset({"notes"})
+
+    #: The editorial workflow, the one table forms, actions, imports and tests read:
+    #: which state may follow which, and whether the move needs ``publish_<model>``.
+    #: Leaving ``published`` is a withdrawal: the public URL then answers 410.
     TRANSITIONS = {
-        State.DRAFT: {State.REVIEW, State.PUBLISHED},
-        State.REVIEW: {State.PUBLISHED, State.DRAFT},
-        State.PUBLISHED: {State.DRAFT},
+        State.DRAFT: {State.REVIEW: False, State.PUBLISHED: True},
+        State.REVIEW: {State.PUBLISHED: True, State.DRAFT: True},
+        State.PUBLISHED: {State.DRAFT: True},
     }
+
+    def save(self, *args, **kwargs):
+        # Every path that publishes (move_to, the seed, imports) stamps the first time.
+        if self.state == State.PUBLISHED and self.first_published_at is None:
+            self.first_published_at = timezone.now()
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def allowed_moves(cls, state: str, can_publish: bool) -> list[State]:
+        """The states a record in ``state`` may move to, for a user who can publish or not."""
+        return [
+            target
+            for target, needs_publish in cls.TRANSITIONS[State(state)].items()
+            if can_publish or not needs_publish
+        ]
+
+    @classmethod
+    def public_field_names(cls) -> list[str]:
+        """The editable fields whose values the public sees (relations included)."""
+        return [
+            field.name
+            for field in [*cls._meta.concrete_fields, *cls._meta.many_to_many]
+            if field.editable
+            and not field.primary_key
+            and field.name not in cls.PRIVATE_FIELDS
+            and field.name not in ("state", "version", "created_at", "updated_at")
+        ]
+
+    @property
+    def kind(self) -> str:
+        """``station``, ``event`` or ``source``: the record's kind in URLs and the log."""
+        return self._meta.model_name
+
+    @property
+    def public_key(self) -> str:
+        """The record's key in public URLs: a station's code, an event's slug, a source's key."""
+        return getattr(self, self.KEY_FIELD)
 
     def publish_blocker(self) -> str:
         """Why this record cannot be published now, or "" when it can."""
@@ -157,16 +210,26 @@ class Tracked(Versioned):
             )
         return ""
 
-    def move_to(self, state: str) -> None:
+    def move_to(self, state: str, *, user=None, reason: str = "") -> None:
         """Move to another editorial state and save, recording the change in the history.
 
         Raises ``StateChangeRefused`` for a move the workflow does not allow (or a
-        publication without a citation) and ``ConcurrentEditError`` when the record
-        changed since it was loaded. Who may ask for which move is the caller's
-        concern (the admin checks the ``publish_<model>`` permission).
+        publication without a citation, or a withdrawal without a reason) and
+        ``ConcurrentEditError`` when the record changed since it was loaded. Who
+        may ask for which move is the caller's concern (the admin checks the
+        ``publish_<model>`` permission). Leaving ``published`` is a withdrawal:
+        it goes into the public corrections log with ``reason``.
         """
+        from .corrections import Correction  # the log builds on this module
+
         old = State(self.state)
         new = State(state)
+        withdrawing = old == State.PUBLISHED and new != State.PUBLISHED
+        if withdrawing and not reason.strip():
+            raise StateChangeRefused(
+                f"{self._meta.verbose_name.capitalize()} “{self}” is published: give the "
+                "public reason for withdrawing it."
+            )
         if new not in self.TRANSITIONS[old]:
             raise StateChangeRefused(
                 f"{self._meta.verbose_name.capitalize()} “{self}” is {old.label.lower()}: "
@@ -176,4 +239,7 @@ class Tracked(Versioned):
             raise StateChangeRefused(reason)
         self.state = new
         self._change_reason = f"State: {old.label} → {new.label}"
-        self.save()
+        with transaction.atomic():
+            self.save()
+            if withdrawing:
+                Correction.objects.log_withdrawal(self, user, reason)

@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import text
-from .editorial import PublishableQuerySet, Tracked, Versioned, editorial_permissions
+from .editorial import (
+    Editorial,
+    PublishableQuerySet,
+    State,
+    StateChangeRefused,
+    Versioned,
+    editorial_permissions,
+)
 from .reference import Bureau, Country
 from .sourcing import ENCYCLOPEDIA_KIND, SourcedQuerySet, clean_supports
 
@@ -68,7 +75,7 @@ LINK_HEALTH_FIELDS = [
 ]
 
 
-class Source(Tracked):
+class Source(Editorial):
     """A publication or body that a station or event is believed on."""
 
     class Kind(models.TextChoices):
@@ -116,6 +123,7 @@ class Source(Tracked):
     objects = PublishableQuerySet.as_manager()
     # Link checks are not edits: they stay out of the history and the corrections log.
     history = HistoricalRecords(excluded_fields=["search_text", *LINK_HEALTH_FIELDS])
+    KEY_FIELD = "key"
 
     class Meta:
         permissions = editorial_permissions("source", "sources")
@@ -156,7 +164,7 @@ class Source(Tracked):
         return bool(self.url) and self.url_ok is False
 
 
-class Station(Tracked):
+class Station(Editorial):
     """An overseas police service station, as reported by its sources."""
 
     class Status(models.TextChoices):
@@ -192,6 +200,7 @@ class Station(Tracked):
     objects = StationQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["search_text"])
     requires_citation = True
+    KEY_FIELD = "code"
 
     class Meta:
         permissions = editorial_permissions("station", "stations")
@@ -275,7 +284,7 @@ class Station(Tracked):
         self.search_text = text.normalise(" ".join(p for p in parts if p))
 
 
-class Event(Tracked):
+class Event(Editorial):
     """A dated happening around the stations: a report, raid, closure, trial…"""
 
     class Type(models.TextChoices):
@@ -309,6 +318,7 @@ class Event(Tracked):
     objects = EventQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["search_text"], m2m_fields=[countries, stations])
     requires_citation = True
+    KEY_FIELD = "slug"
 
     class Meta:
         permissions = editorial_permissions("event", "events")
@@ -410,3 +420,41 @@ class Citation(Versioned):
                 self.supports = clean_supports(self.supports, kind)
             except ValidationError as error:
                 raise ValidationError({"supports": error}) from None
+
+    @property
+    def record(self):
+        """The station or event this citation supports."""
+        return self.station or self.event
+
+    def removal_blocker(self, moving_to=None) -> str:
+        """Why this saved citation may not leave its record now, or "" when it may.
+
+        A published station or event keeps at least one citation, whatever the
+        path (a move, a delete, an import, a published proposal).
+        """
+        if self.pk is None:
+            return ""
+        saved = Citation._base_manager.filter(pk=self.pk).select_related("station", "event")
+        saved = saved.first()
+        if saved is None:
+            return ""
+        record = saved.record
+        if moving_to is not None and moving_to == record:
+            return ""
+        if record.state == State.PUBLISHED and not record.citations.exclude(pk=self.pk).exists():
+            return (
+                f"{record._meta.verbose_name.capitalize()} “{record}” is published and "
+                "this is its only citation: cite another source first, or withdraw it."
+            )
+        return ""
+
+    def save(self, *args, **kwargs):
+        # The last line of defence for every path; forms and the admin ask first.
+        if reason := self.removal_blocker(moving_to=self.station or self.event):
+            raise StateChangeRefused(reason)
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if reason := self.removal_blocker():
+            raise StateChangeRefused(reason)
+        return super().delete(*args, **kwargs)

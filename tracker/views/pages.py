@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -36,6 +36,7 @@ from ..models import (
     Bureau,
     Citation,
     Continent,
+    Correction,
     Country,
     Event,
     Source,
@@ -185,6 +186,14 @@ def canonical_code(code: str, pattern: re.Pattern) -> str:
     return canonical
 
 
+def gone_or_404(request, kind: str, key: str, message: str):
+    """410 Gone with the date and reason for a withdrawn record; 404 for one never published."""
+    withdrawal = Correction.objects.withdrawal_of(kind, key)
+    if withdrawal is None:
+        raise Http404(message)
+    return render(request, "tracker/gone.html", {"withdrawal": withdrawal}, status=410)
+
+
 @require_safe
 def favicon(request):
     """Browsers ask for /favicon.ico whatever the page says; send them to ours."""
@@ -205,7 +214,7 @@ def station_detail(request, code):
         key, (Station, Event, Source, Citation), lambda: render_station(request, code)
     )
     if content is None:
-        raise Http404("No published station with this code.")
+        return gone_or_404(request, "station", code, "No published station with this code.")
     return HttpResponse(content)
 
 
@@ -260,7 +269,9 @@ def event_list(request):
 @require_safe
 def event_detail(request, slug):
     """One event: date, type, what happened, where, which stations, its sources."""
-    event = get_object_or_404(Event.objects.published().with_public_details(), slug=slug)
+    event = Event.objects.published().with_public_details().filter(slug=slug).first()
+    if event is None:
+        return gone_or_404(request, "event", slug, "No published event with this slug.")
     context = {
         "event": event,
         "sourcing": sourcing(event.public_citations, "event"),
@@ -306,7 +317,9 @@ def source_list(request):
 @require_safe
 def source_detail(request, key):
     """One source and the published stations and events it supports."""
-    source = get_object_or_404(Source.objects.published(), key=key)
+    source = Source.objects.published().filter(key=key).first()
+    if source is None:
+        return gone_or_404(request, "source", key, "No published source with this key.")
     station_citations = (
         Citation.objects.public()
         .filter(source=source, station__in=Station.objects.published())
@@ -367,7 +380,11 @@ def country_detail(request, code):
 @require_safe
 def bureau_detail(request, slug):
     """A bureau's published stations (a page at a time), where they are, on a world map."""
-    bureau = get_object_or_404(Bureau, slug=slug)
+    # A bureau is public only through its published stations: an unused one is 404.
+    bureau = get_object_or_404(
+        Bureau.objects.filter(Exists(Station.objects.published().filter(bureau=OuterRef("pk")))),
+        slug=slug,
+    )
     stations = Station.objects.published().with_places().filter(bureau=bureau)
     page = paginate(request, stations.order_by("country__name", "code"))
     per_country = list(

@@ -12,7 +12,7 @@ PUBLISHABLE = ("station", "event", "source")
 
 RESEARCHERS = (
     [f"{action}_{model}" for model in CURATED for action in ("add", "change", "view")]
-    + ["view_country", "view_bureau"]
+    + ["view_country", "view_bureau", "view_proposal", "view_correction"]
     + [f"import_{model}" for model in CURATED]
 )
 EDITORS = (
