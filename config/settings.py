@@ -249,3 +249,14 @@ CONTENT_SECURITY_POLICY = {
 
 # Public site: a research database licence note shown with every download.
 TRACKER_DATA_LICENSE = "CC BY 4.0: cite the Overseas Station Tracker and the sources it names."
+
+# Readers' tips (/tips/). Contact details are erased this many days after a tip
+# is closed, and declined tips deleted after the longer period, by `manage.py
+# purge_tips` run daily. A client may send TIPS_PER_HOUR tips an hour; the form
+# is refused when sent sooner than TIPS_FORM_MIN_SECONDS after it was shown
+# (a script) or later than TIPS_FORM_MAX_HOURS (ask the reader to send it again).
+TIPS_CONTACT_RETENTION_DAYS = env_int("DJANGO_TIPS_CONTACT_RETENTION_DAYS", 30)
+TIPS_DECLINED_RETENTION_DAYS = env_int("DJANGO_TIPS_DECLINED_RETENTION_DAYS", 180)
+TIPS_PER_HOUR = env_int("DJANGO_TIPS_PER_HOUR", 5)
+TIPS_FORM_MIN_SECONDS = 3
+TIPS_FORM_MAX_HOURS = 6

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import feeds
-from .views import downloads, pages
+from .views import downloads, pages, tips
 
 app_name = "tracker"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("sources/<slug:key>/", pages.source_detail, name="source_detail"),
     path("countries/<str:code>/", pages.country_detail, name="country_detail"),
     path("bureaus/<slug:slug>/", pages.bureau_detail, name="bureau_detail"),
+    path("tips/", tips.tip_form, name="tips"),
+    path("tips/<str:receipt>/", tips.tip_status, name="tip_status"),
     # Browsers ask for /favicon.ico whatever the page says; send them to ours.
     path("favicon.ico", pages.favicon, name="favicon"),
 ]

@@ -17,6 +17,7 @@ from ..resources import CitationResource, EventResource, SourceResource, Station
 from .editorial import CuratedAdmin, EditorialAdmin, EventCitationInline, StationCitationInline
 from .forms import StationForm
 from .list_filters import CitationFilter, ContinentFilter, SourceLinkFilter
+from .tips import StartedFromTipMixin
 
 # --- Reference tables ----------------------------------------------------------------------
 
@@ -40,7 +41,7 @@ class BureauAdmin(admin.ModelAdmin):
 
 
 @admin.register(Station)
-class StationAdmin(EditorialAdmin):
+class StationAdmin(StartedFromTipMixin, EditorialAdmin):
     form = StationForm
     resource_classes = [StationResource]
     list_display = [
@@ -121,7 +122,7 @@ class StationAdmin(EditorialAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(EditorialAdmin):
+class EventAdmin(StartedFromTipMixin, EditorialAdmin):
     resource_classes = [EventResource]
     list_display = ["title", "date_display", "type", "state", "citation_count", "last_change"]
     list_filter = ["state", CitationFilter, "type", ("countries", admin.RelatedOnlyFieldListFilter)]

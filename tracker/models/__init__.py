@@ -2,7 +2,8 @@
 
 ``editorial`` holds what every curated record shares (state, version,
 history), ``reference`` the countries and bureaus, ``records`` the sources,
-stations, events and citations, and ``stamps`` the data stamp the caches key on.
+stations, events and citations, ``stamps`` the data stamp the caches key on,
+and ``tips`` the readers' tips.
 """
 
 from .editorial import (
@@ -18,6 +19,7 @@ from .editorial import (
 from .records import Citation, Event, Source, Station
 from .reference import Bureau, Country
 from .stamps import cached_while_unchanged, data_stamp, refresh_planner_statistics
+from .tips import Tip, normalise_receipt
 
 __all__ = [
     "Bureau",
@@ -31,10 +33,12 @@ __all__ = [
     "State",
     "StateChangeRefused",
     "Station",
+    "Tip",
     "Tracked",
     "Versioned",
     "cached_while_unchanged",
     "data_stamp",
     "editorial_permissions",
+    "normalise_receipt",
     "refresh_planner_statistics",
 ]
