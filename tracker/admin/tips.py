@@ -12,12 +12,13 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Tip
+from ..models import Station, Tip
 
 CONTACT_PERMISSION = "tracker.view_tip_contact"
 
@@ -37,7 +38,7 @@ def admin_link(record):
 class TipAdmin(admin.ModelAdmin):
     list_display = ["receipt", "state", "about_link", "created_at", "excerpt", "drafts"]
     list_filter = ["state", "created_at"]
-    list_select_related = ["station", "event"]
+    list_select_related = ["station__country", "event"]
     # Never the contact: a search must not reveal it to someone who may not see it.
     search_fields = ["receipt", "text", "record", "station__code", "event__slug", "event__title"]
     date_hierarchy = "created_at"
@@ -60,7 +61,14 @@ class TipAdmin(admin.ModelAdmin):
         return False  # tips come from readers, through /tips/
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("drafted_stations", "drafted_events")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("drafted_stations", queryset=Station.objects.select_related("country")),
+                "drafted_events",
+            )
+        )
 
     def get_list_display(self, request):
         shown = list(super().get_list_display(request))
