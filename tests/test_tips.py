@@ -119,6 +119,13 @@ def test_a_double_click_stores_one_tip(client):
     assert first["Location"] == second["Location"]
 
 
+def test_a_form_brought_back_and_changed_is_a_new_tip(client):
+    data = tip_data()
+    client.post(URL, data, REMOTE_ADDR=READER)
+    client.post(URL, {**data, "text": "And one more thing."}, REMOTE_ADDR=READER)
+    assert Tip.objects.count() == 2
+
+
 def test_status_page_shows_only_the_state(client):
     tip = Tip.objects.create(text="secret words", contact="me@example.org", links=["https://x.org"])
     tip.state = Tip.State.IN_PROGRESS

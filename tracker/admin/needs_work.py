@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from ..models import (
     Event,
@@ -53,7 +54,12 @@ def needs_work_items():
             )
         )
     items.append(
-        ("New tips from readers", Tip, Tip.objects.filter(state=Tip.State.NEW), "?state__exact=new")
+        (
+            gettext("New tips from readers"),
+            Tip,
+            Tip.objects.filter(state=Tip.State.NEW),
+            "?state__exact=new",
+        )
     )
     return [
         {"label": label, "count": queryset.count(), "url": changelist(model, query)}

@@ -121,7 +121,7 @@ class TipAdmin(admin.ModelAdmin):
 
     def draft_buttons(self, request, tip):
         """Links to a new station's and a new event's form, prefilled and tied to this tip."""
-        note = f"Started from reader tip {tip.receipt}."
+        note = _("Started from reader tip %(receipt)s.") % {"receipt": tip.receipt}
         buttons = []
         if request.user.has_perm("tracker.add_station"):
             query = {"tip": tip.pk, "notes": note}
@@ -153,10 +153,12 @@ class TipAdmin(admin.ModelAdmin):
                 tip.state = state
                 tip.save(update_fields=["state"])
                 moved += 1
-        label = Tip.State(state).label.lower()
-        self.message_user(
-            request, f"{moved} {model_ngettext(self.opts, moved)} now {label}.", messages.SUCCESS
-        )
+        message = _("%(count)d %(tips)s now %(state)s.") % {
+            "count": moved,
+            "tips": model_ngettext(self.opts, moved),
+            "state": Tip.State(state).label.lower(),
+        }
+        self.message_user(request, message, messages.SUCCESS)
 
     @admin.action(description=_("Mark selected tips in progress"), permissions=["change"])
     def mark_in_progress(self, request, queryset):
@@ -188,4 +190,5 @@ class StartedFromTipMixin:
         super().save_model(request, obj, form, change)
         if not change and (tip := self.tip_from(request)):
             tip.link_draft(obj)
-            self.message_user(request, f"Linked to reader tip {tip.receipt}.", messages.INFO)
+            message = _("Linked to reader tip %(receipt)s.") % {"receipt": tip.receipt}
+            self.message_user(request, message, messages.INFO)

@@ -6,6 +6,7 @@ address anywhere: the rate limit knows a client only by a daily-salted hash
 (see ``tracker.ratelimit``).
 """
 
+import hashlib
 import logging
 
 from django.conf import settings
@@ -41,9 +42,16 @@ def form_page(request, form, status=200, **flags):
     return render(request, "tracker/tip_form.html", context, status=status)
 
 
-def sent_key(nonce: str) -> str:
-    """Cache key of the receipt given for one copy of the form (a second click finds it)."""
-    return f"tips:sent:{nonce}"
+def sent_key(form) -> str:
+    """Cache key of the receipt given for this copy of the form with this content.
+
+    A second click sends the same copy with the same text: it gets the first
+    receipt. A copy brought back with the browser's Back button and changed is
+    a new tip.
+    """
+    typed = "\x1f".join(str(form.cleaned_data.get(name, "")) for name in TYPED_FIELDS)
+    digest = hashlib.sha256(typed.encode()).hexdigest()[:32]
+    return f"tips:sent:{form.stamp_nonce}:{digest}"
 
 
 @never_cache
@@ -67,8 +75,8 @@ def tip_form(request):
     if not form.is_valid():
         return form_page(request, form, status=400)
 
-    # A double click sends the same copy of the form twice: the second gets the first's receipt.
-    if receipt := cache.get(sent_key(form.stamp_nonce)):
+    # A double click sends the same form twice: the second gets the first's receipt.
+    if receipt := cache.get(sent_key(form)):
         return redirect(f"{Tip(receipt=receipt).get_absolute_url()}?sent=1")
     try:
         with transaction.atomic():
@@ -78,7 +86,7 @@ def tip_form(request):
         logger.exception("A tip could not be saved")
         return form_page(request, form, status=503, save_failed=True)
     limit.count(request)
-    cache.set(sent_key(form.stamp_nonce), tip.receipt, settings.TIPS_FORM_MAX_HOURS * 3600)
+    cache.set(sent_key(form), tip.receipt, settings.TIPS_FORM_MAX_HOURS * 3600)
     return redirect(f"{tip.get_absolute_url()}?sent=1")
 
 
