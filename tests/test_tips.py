@@ -95,8 +95,8 @@ def test_record_pages_link_to_the_form(client, page, query):
 
 def test_valid_tip_is_stored_and_gives_a_receipt(client):
     response = send(client, record="irl01", contact="signal: +31 6 0000")
+    assert response.status_code == 302, response.context["form"].errors
     tip = Tip.objects.get()
-    assert response.status_code == 302
     assert response["Location"] == f"/tips/{tip.receipt}/?sent=1"
     assert tip.station.code == "IRL01" and tip.record == "irl01"
     assert tip.links == ["https://example.org/report", "http://news.example.com/a?b=1"]
