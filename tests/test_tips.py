@@ -79,7 +79,7 @@ def test_form_is_prefilled_from_a_record_page(client, query, value):
 
 
 @pytest.mark.parametrize(
-    ("page", "query"),
+    ("record_url", "query"),
     [
         (reverse("tracker:station_detail", args=["IRL01"]), "?station=IRL01"),
         (
@@ -88,8 +88,9 @@ def test_form_is_prefilled_from_a_record_page(client, query, value):
         ),
     ],
 )
-def test_record_pages_link_to_the_form(client, page, query):
-    html = client.get(page).content.decode()
+def test_record_pages_link_to_the_form(client, record_url, query):
+    # Not named "page": that is Playwright's fixture, and would make this a browser test.
+    html = client.get(record_url).content.decode()
     assert f'href="{URL}{query}">Report an error or add information</a>' in html
 
 
