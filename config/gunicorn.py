@@ -21,6 +21,9 @@ max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # "-" logs each request to standard output; an empty value logs none.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# No client address and no browser string: readers who send tips may be the people
+# these stations watch, and the log must not say who asked for what.
+access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 wsgi_app = "config.wsgi:application"

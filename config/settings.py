@@ -275,3 +275,14 @@ try:
     TRACKER_SECURITY_EXPIRES = datetime.date.fromisoformat(_expires) if _expires else None
 except ValueError:
     raise ImproperlyConfigured(f"DJANGO_SECURITY_EXPIRES={_expires!r} is not a date.") from None
+
+# Readers' tips (/tips/). Contact details are erased this many days after a tip
+# is closed, and declined tips deleted after the longer period, by `manage.py
+# purge_tips` run daily. A client may send TIPS_PER_HOUR tips an hour; the form
+# is refused when sent sooner than TIPS_FORM_MIN_SECONDS after it was shown
+# (a script) or later than TIPS_FORM_MAX_HOURS (ask the reader to send it again).
+TIPS_CONTACT_RETENTION_DAYS = env_int("DJANGO_TIPS_CONTACT_RETENTION_DAYS", 30)
+TIPS_DECLINED_RETENTION_DAYS = env_int("DJANGO_TIPS_DECLINED_RETENTION_DAYS", 180)
+TIPS_PER_HOUR = env_int("DJANGO_TIPS_PER_HOUR", 5)
+TIPS_FORM_MIN_SECONDS = 3
+TIPS_FORM_MAX_HOURS = 6

@@ -5,7 +5,7 @@ from django.urls import path
 
 from . import feeds
 from .sitemaps import SITEMAPS
-from .views import changes, citing, downloads, pages, releases, site
+from .views import changes, citing, downloads, pages, releases, site, tips
 
 app_name = "tracker"
 
@@ -60,6 +60,8 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path(".well-known/security.txt", site.security_txt, name="security_txt"),
+    path("tips/", tips.tip_form, name="tips"),
+    path("tips/<str:receipt>/", tips.tip_status, name="tip_status"),
     # Browsers ask for /favicon.ico whatever the page says; send them to ours.
     path("favicon.ico", pages.favicon, name="favicon"),
 ]

@@ -11,6 +11,7 @@ from ..models import (
     Source,
     State,
     Station,
+    Tip,
 )
 
 # --- What needs work ----------------------------------------------------------------------------
@@ -67,6 +68,14 @@ def needs_work_items():
                 "?state__exact=review",
             )
         )
+    items.append(
+        (
+            _("New tips from readers"),
+            Tip,
+            Tip.objects.filter(state=Tip.State.NEW),
+            "?state__exact=new",
+        )
+    )
     return [
         {"label": label, "count": queryset.count(), "url": changelist(model, query)}
         for label, model, queryset, query in items

@@ -34,6 +34,7 @@ from .list_filters import (
     UnsupportedFactFilter,
 )
 from .proposals import changed_values, proposal_message
+from .tips import StartedFromTipMixin
 
 # --- Reference tables ----------------------------------------------------------------------
 
@@ -57,7 +58,7 @@ class BureauAdmin(admin.ModelAdmin):
 
 
 @admin.register(Station)
-class StationAdmin(EditorialAdmin):
+class StationAdmin(StartedFromTipMixin, EditorialAdmin):
     form = StationForm
     resource_classes = [StationResource]
     list_display = [
@@ -139,7 +140,7 @@ class StationAdmin(EditorialAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(EditorialAdmin):
+class EventAdmin(StartedFromTipMixin, EditorialAdmin):
     resource_classes = [EventResource]
     list_display = ["title", "date_display", "type", "state", "citation_count", "last_change"]
     list_filter = [

@@ -5,7 +5,8 @@ history), ``proposals`` the changes to published records waiting for an
 editor, ``corrections`` the public log of published changes, ``reference``
 the countries and bureaus, ``records`` the sources, stations, events and
 citations, ``sourcing`` which facts a citation supports and how strongly a
-record is sourced, and ``stamps`` the data stamp the caches key on.
+record is sourced, ``stamps`` the data stamp the caches key on, and ``tips``
+the readers' tips.
 """
 
 from .corrections import Correction
@@ -31,6 +32,7 @@ from .sourcing import (
     supports_choices,
 )
 from .stamps import cached_while_unchanged, data_stamp, refresh_planner_statistics
+from .tips import Tip, normalise_receipt
 
 __all__ = [
     "LINK_HEALTH_FIELDS",
@@ -49,6 +51,7 @@ __all__ = [
     "State",
     "StateChangeRefused",
     "Station",
+    "Tip",
     "Versioned",
     "cached_while_unchanged",
     "clean_supports",
@@ -60,6 +63,7 @@ __all__ = [
     "needs_proposal",
     "propose",
     "public_facts",
+    "normalise_receipt",
     "refresh_planner_statistics",
     "sourcing",
     "supports_choices",

@@ -14,6 +14,8 @@ RESEARCHERS = (
     [f"{action}_{model}" for model in CURATED for action in ("add", "change", "view")]
     + ["view_country", "view_bureau", "view_proposal", "view_correction"]
     + [f"import_{model}" for model in CURATED]
+    # Readers' tips: read and triage; the contact a reader gave is for Editors only.
+    + ["view_tip", "change_tip"]
 )
 EDITORS = (
     RESEARCHERS
@@ -21,6 +23,7 @@ EDITORS = (
     + [f"publish_{model}" for model in PUBLISHABLE]
     + [f"export_{model}" for model in CURATED]
     + ["add_bureau", "change_bureau"]
+    + ["delete_tip", "view_tip_contact"]
 )
 ROLES = {"researcher": "Researchers", "editor": "Editors"}
 
@@ -28,9 +31,10 @@ ROLES = {"researcher": "Researchers", "editor": "Editors"}
 class Command(BaseCommand):
     help = (
         "Create or update the groups Researchers (add, change and view tracker records, "
-        "import; no publishing, deleting or exporting) and Editors (all of that plus "
-        "publish, delete, export and bureaus). Running it again resets the groups to "
-        "exactly these permissions. With --add-user, also put a staff user in a group."
+        "import, triage readers' tips; no publishing, deleting or exporting) and Editors "
+        "(all of that plus publish, delete, export, bureaus and tip contacts). Running it "
+        "again resets the groups to exactly these permissions. With --add-user, also put a "
+        "staff user in a group."
     )
 
     def add_arguments(self, parser):
