@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import feeds
-from .views import downloads, pages
+from .views import analysis, downloads, pages
 
 app_name = "tracker"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("events/", pages.event_list, name="event_list"),
     path("events.csv", downloads.events_csv, name="events_csv"),
     path("events.json", downloads.events_json, name="events_json"),
+    path("events/summary.csv", analysis.event_summary_csv, name="event_summary_csv"),
     path("events/feed/", feeds.LatestEventsFeed(), name="event_feed"),
     path("events/<slug:slug>/", pages.event_detail, name="event_detail"),
     path("sources/", pages.source_list, name="source_list"),

@@ -15,9 +15,14 @@ from .editorial import (
     Versioned,
     editorial_permissions,
 )
-from .records import Citation, Event, Source, Station
+from .records import Citation, Event, Source, Station, active_in_year
 from .reference import Bureau, Country
-from .stamps import cached_while_unchanged, data_stamp, refresh_planner_statistics
+from .stamps import (
+    cached_while_unchanged,
+    data_stamp,
+    data_version,
+    refresh_planner_statistics,
+)
 
 __all__ = [
     "Bureau",
@@ -33,8 +38,10 @@ __all__ = [
     "Station",
     "Tracked",
     "Versioned",
+    "active_in_year",
     "cached_while_unchanged",
     "data_stamp",
+    "data_version",
     "editorial_permissions",
     "refresh_planner_statistics",
 ]

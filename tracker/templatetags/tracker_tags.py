@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language, to_locale
 
 from ..text import count_noun
 
@@ -30,3 +31,16 @@ def http_url(value):
     """``value`` if it is an http(s) URL, else "": a stored ``javascript:`` link stays inert."""
     value = str(value or "").strip()
     return value if value.lower().startswith(("https://", "http://")) else ""
+
+
+@register.filter
+def language_name(code):
+    """ "en" → "English", in the page's language (CLDR names from Babel); the code if unknown."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(to_locale(get_language() or "en"))
+    except (ValueError, UnknownLocaleError):
+        locale = Locale("en")
+    code = str(code or "").strip()
+    return locale.languages.get(code.replace("-", "_"), code)
