@@ -1,4 +1,4 @@
-"""Events for analysis: several types and countries, a year range, a summary table, labelled dates."""
+"""Events for analysis: several types and countries, years, a summary, labelled dates."""
 
 import csv
 import io
