@@ -28,7 +28,8 @@ def cut_off_cells(page) -> list[str]:
     """Cells of the station list whose text is wider than the cell, and page overflow."""
     return page.evaluate(
         """() => {
-            const bad = [...document.querySelectorAll("table.records tbody th, table.records tbody td")]
+            const cells = "table.records tbody th, table.records tbody td";
+            const bad = [...document.querySelectorAll(cells)]
                 .filter(c => c.offsetParent && c.scrollWidth > c.clientWidth + 1)
                 .map(c => c.textContent.trim().slice(0, 40));
             const doc = document.documentElement;
@@ -41,10 +42,10 @@ def cut_off_cells(page) -> list[str]:
 
 
 @pytest.mark.parametrize("size", PHONES, ids=["390", "320"])
-def test_after_filtering_the_results_heading_is_in_view_and_focused(watched, size):  # noqa: F811
-    page, server, log = watched
+def test_after_filtering_the_results_heading_is_in_view_and_focused(watched, size):
+    page, base, log = watched
     page.set_viewport_size(size)
-    page.goto(f"{server}/stations/")
+    page.goto(f"{base}/stations/")
     # The filters are folded into their button on a phone.
     expect(page.locator("#id_continent")).to_be_hidden()
     page.locator(".filter-panel > summary").click()
@@ -55,28 +56,28 @@ def test_after_filtering_the_results_heading_is_in_view_and_focused(watched, siz
     assert heading_in_view_and_focused(page)
     expect(page.locator(".filter-panel > summary")).to_have_text("Filter (1)")
     expect(page.locator(".chip")).to_have_count(1)
-    assert_private_and_clean(server, log)
+    assert_private_and_clean(base, log)
 
 
 @pytest.mark.parametrize("size", PHONES, ids=["390", "320"])
 @pytest.mark.parametrize("query", ["", "?q=Rotterdam", "?country=GBR"])
-def test_no_text_of_the_station_list_is_cut_off(watched, size, query):  # noqa: F811
-    page, server, log = watched
+def test_no_text_of_the_station_list_is_cut_off(watched, size, query):
+    page, base, log = watched
     page.set_viewport_size(size)
-    page.goto(f"{server}/stations/{query}")
+    page.goto(f"{base}/stations/{query}")
     assert cut_off_cells(page) == []
     # Code, place and status come first on each card.
     first = page.locator("table.records tbody tr").first
     code_box = first.locator("th").bounding_box()
     status_box = first.locator("td").last.bounding_box()
     assert abs(code_box["y"] - status_box["y"]) < 20
-    assert_private_and_clean(server, log)
+    assert_private_and_clean(base, log)
 
 
-def test_a_keyboard_user_changes_two_drop_downs_and_applies_once(watched):  # noqa: F811
-    page, server, log = watched
+def test_a_keyboard_user_changes_two_drop_downs_and_applies_once(watched):
+    page, base, log = watched
     page.set_viewport_size(PHONES[0])
-    page.goto(f"{server}/stations/")
+    page.goto(f"{base}/stations/")
     loads = []
     page.on("load", lambda: loads.append(page.url))
     page.locator(".filter-panel > summary").focus()
@@ -95,22 +96,22 @@ def test_a_keyboard_user_changes_two_drop_downs_and_applies_once(watched):  # no
     page.wait_for_url(f"**/stations/?continent={continent}&status={status}#results")
     assert len(loads) == 1
     assert heading_in_view_and_focused(page)
-    assert_private_and_clean(server, log)
+    assert_private_and_clean(base, log)
 
 
-def test_phone_screenshots(watched):  # noqa: F811
+def test_phone_screenshots(watched):
     """Not a check: pictures of the phone station list and a station page for review."""
-    page, server, log = watched
+    page, base, log = watched
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(PHONES[0])
-    page.goto(f"{server}/stations/?q=Rotterdam#results")
+    page.goto(f"{base}/stations/?q=Rotterdam#results")
     page.screenshot(path=str(SHOTS / "stations-search-390.png"), full_page=False)
-    page.goto(f"{server}/stations/")
+    page.goto(f"{base}/stations/")
     page.screenshot(path=str(SHOTS / "stations-390.png"), full_page=True)
-    page.goto(f"{server}/stations/NLD04/")
+    page.goto(f"{base}/stations/NLD04/")
     page.screenshot(path=str(SHOTS / "station-NLD04-390.png"), full_page=True)
     page.set_viewport_size(PHONES[1])
-    page.goto(f"{server}/stations/?country=GBR#results")
+    page.goto(f"{base}/stations/?country=GBR#results")
     page.screenshot(path=str(SHOTS / "stations-gbr-320.png"), full_page=False)
-    page.goto(f"{server}/events/?type=investigation&from=2022&to=2023#results")
+    page.goto(f"{base}/events/?type=investigation&from=2022&to=2023#results")
     page.screenshot(path=str(SHOTS / "events-investigations-320.png"), full_page=True)
