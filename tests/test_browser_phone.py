@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser_public import assert_private_and_clean, server, watched  # noqa: F401
+from . import test_browser_public as public
+from .test_browser_public import assert_private_and_clean
+
+# The live server with the seed, and the page that logs requests and errors.
+server = public.server
+watched = public.watched
 
 pytestmark = pytest.mark.browser
 
