@@ -133,5 +133,8 @@ def test_search_finds_accented_text_from_plain_letters(bureau):
     station = make_station(bureau, city="Hǎiwài Town")
     antarctic = Station.objects.filter(country="ATA")
     assert list(antarctic.search("haiwai")) == [station]
-    assert list(antarctic.search("HAI")) == [station]
+    # A lone term of three letters or fewer matches whole words only ("UK" is not
+    # "Ukraine"), so "HAI" alone does not find "Hǎiwài"; with other terms it may.
+    assert list(antarctic.search("HAI")) == []
+    assert list(antarctic.search("hai town")) == [station]
     assert list(antarctic.search("海外")) == []

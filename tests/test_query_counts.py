@@ -28,19 +28,25 @@ BOUNDS = {
     "/stations/": 11,
     "/stations/?country=NLD&country=ESP&bureau=qingtian&active_in=2018&sort=city&page=1": 13,
     "/stations/?q=amsterdam": 11,
+    "/stations/?q=uk&active_in=2020": 13,
     "/stations/AUT01/": 4,
-    "/events/": 10,
-    "/events/?type=raid&year=2022&country=NLD": 11,
-    "/events/?station=AUT01": 10,
+    # The events pages count the matches per country and type (2 queries).
+    "/events/": 12,
+    "/events/?type=raid&year=2022&country=NLD": 13,
+    "/events/?type=raid&type=closure&from=2020&to=2023": 13,
+    "/events/?station=AUT01": 12,
     "/sources/": 3,
     "/sources/bulk-a/": 3,
     "/countries/NLD/": 6,
     "/bureaus/qingtian/": 4,
-    "/stations.csv": 2,
-    "/stations.json": 3,
-    "/stations.geojson": 3,
-    "/events.csv": 4,
-    "/events.json": 5,
+    # Each download reads the data version it names (one query).
+    "/stations.csv": 3,
+    "/stations.json": 4,
+    "/stations.geojson": 4,
+    "/stations.csv?active_in=2020": 3,
+    "/events.csv": 5,
+    "/events.json": 6,
+    "/events/summary.csv": 3,
     "/events/feed/": 1,
     # Findability: one query per section for the index's dates and one to count its pages.
     "/sitemap.xml": 12,
@@ -65,6 +71,7 @@ BOUNDS = {
     "/changes/feed/": 1,
     # Releases are files: their manifests are read, the database is not.
     "/data/": 0,
+    "/events/feed/?type=raid": 1,
 }
 
 

@@ -8,6 +8,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .filters import EventFilter
 from .models import Correction, Event
 
 #: Entries in the feed; readers keep their own history.
@@ -27,11 +28,19 @@ class LatestEventsFeed(Feed):
     feed_url = reverse_lazy("tracker:event_feed")
     author_name = "Overseas Station Tracker"
 
-    def items(self):
-        return Event.objects.published().order_by("-date", "slug")[:FEED_SIZE]
+    def get_object(self, request):
+        """The event filters of the request: ``/events/feed/?type=raid`` has raids only.
+
+        A malformed filter gives an empty feed, never every event by mistake.
+        """
+        return EventFilter(request.GET, queryset=Event.objects.published())
+
+    def items(self, obj):
+        events = obj.qs if obj.is_valid() else Event.objects.none()
+        return events.newest_first()[:FEED_SIZE]
 
     def item_title(self, item):
-        return f"{item.date_display}: {item.title}"
+        return f"{item.date_label}: {item.title}"
 
     def item_description(self, item):
         return item.description or item.title

@@ -17,10 +17,18 @@ from collections.abc import Iterable
 
 import django_filters
 from django import forms
-from django.db.models import CharField, Count, Min, Q
+from django.db.models import CharField, Count, Min
 from django.db.models.functions import Cast, Substr
 
-from .models import Bureau, Continent, Country, Event, Station, cached_while_unchanged
+from .models import (
+    Bureau,
+    Continent,
+    Country,
+    Event,
+    Station,
+    active_in_year,
+    cached_while_unchanged,
+)
 
 #: Continents a station can be on (Antarctica has no stations to offer).
 PUBLIC_CONTINENTS = [(value, label) for value, label in Continent.choices if value != "antarctica"]
@@ -55,16 +63,6 @@ class CachedFacetsMixin:
 def search(queryset, name, value):
     """Match every term of the reader's query in the stored normalised text."""
     return queryset.search(value[:MAX_QUERY_LENGTH])
-
-
-def active_in_year(year: int) -> Q:
-    """Stations active in ``year``: started by then and not ended before it.
-
-    A station with a start year but no end year is "ongoing or end unknown",
-    so it counts as active in every later year; one with no years is unknown
-    and matches no year.
-    """
-    return Q(active_from__lte=year) & (Q(active_until__isnull=True) | Q(active_until__gte=year))
 
 
 class UpperCaseMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -130,7 +128,7 @@ class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
         fields = ["q", "country", "continent", "bureau", "status", "active_in"]
 
     def filter_active_in(self, queryset, name, value):
-        return queryset.filter(active_in_year(int(value)))
+        return queryset.active_in(int(value))
 
     def filter_queryset(self, queryset):
         # Ties in the chosen order fall back to the code, so pages are stable.
@@ -155,13 +153,12 @@ class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
         """Choices with counts for each facet, one grouped query per facet."""
         return {
             "continent": self._grouped_facet(
-                "continent", "country__continent", dict(PUBLIC_CONTINENTS), keep_empty=True
+                "continent", "country__continent", dict(PUBLIC_CONTINENTS)
             ),
             "country": self._country_facet(),
             "bureau": self._bureau_facet(),
-            "status": self._grouped_facet(
-                "status", "status", dict(Station.Status.choices), keep_empty=True
-            ),
+            # Choices no station has are left out ("Confirmed (0)" helps nobody).
+            "status": self._grouped_facet("status", "status", dict(Station.Status.choices)),
             "active_in": self._active_in_facet(),
         }
 
@@ -239,7 +236,7 @@ class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
         One query: a conditional count per year, over the stations matched by
         the other filters.
         """
-        queryset = self.queryset_without("active_in").order_by()
+        queryset = self.queryset_without("active_in").with_closure().order_by()
         first = self.queryset.aggregate(first=Min("active_from"))["first"]
         if first is None:
             return []
@@ -274,16 +271,31 @@ class EventFilter(CachedFacetsMixin, django_filters.FilterSet):
         queryset=Country.objects.all(),
         to_field_name="code",
         distinct=True,
+        widget=forms.CheckboxSelectMultiple,
     )
-    type = django_filters.ChoiceFilter(label="Type", choices=Event.Type.choices)
+    type = django_filters.MultipleChoiceFilter(
+        label="Type", choices=Event.Type.choices, widget=forms.CheckboxSelectMultiple
+    )
     station = django_filters.CharFilter(label="Station", method="filter_station")
     year = django_filters.NumberFilter(
         label="Year", method="filter_year", min_value=MIN_YEAR, max_value=MAX_YEAR
+    )
+    to = django_filters.NumberFilter(
+        label="To year", method="filter_to", min_value=MIN_YEAR, max_value=MAX_YEAR
     )
 
     class Meta:
         model = Event
         fields = ["q", "country", "type", "station", "year"]
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(date__gte=datetime.date(int(value), 1, 1))
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(date__lte=datetime.date(int(value), 12, 31))
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(date__year=int(value))
 
     def filter_station(self, queryset, name, value):
         # Only published stations exist for the public, so a draft's code
@@ -291,9 +303,6 @@ class EventFilter(CachedFacetsMixin, django_filters.FilterSet):
         return queryset.filter(
             stations__in=Station.objects.published().filter(code=value.strip().upper()[:5])
         ).distinct()
-
-    def filter_year(self, queryset, name, value):
-        return queryset.filter(date__year=int(value))
 
     def queryset_without(self, skip: str):
         """The base queryset with every valid filter applied except ``skip``."""
@@ -369,6 +378,16 @@ class EventFilter(CachedFacetsMixin, django_filters.FilterSet):
         return {"type": types, "year": years, "country": countries}
 
 
+# "from" is a Python keyword, so the contract's parameter is added by name.
+EventFilter.base_filters["from"] = django_filters.NumberFilter(
+    field_name="from",
+    label="From year",
+    method="filter_from",
+    min_value=MIN_YEAR,
+    max_value=MAX_YEAR,
+)
+
+
 # The filters in force, as readers see them and links carry them ------------------
 
 
@@ -402,6 +421,15 @@ def active_filters(request, filterset) -> list[dict]:
                     {
                         "label": f"{field.label}: {country.name}",
                         "remove": remove_param(request.GET, name, raw),
+                    }
+                )
+            continue
+        if isinstance(value, list):
+            for item in value:
+                chips.append(
+                    {
+                        "label": f"{field.label}: {labels.get(name, {}).get(item, item)}",
+                        "remove": remove_param(request.GET, name, [item]),
                     }
                 )
             continue
@@ -442,6 +470,15 @@ def remove_param(query, name: str, values: Iterable[str]) -> str:
     kept.pop("page", None)
     encoded = kept.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+def remove_others(request, keep: str) -> str:
+    """The query string with only ``keep`` left: "search all stations for this"."""
+    kept = without_blanks(request.GET)
+    for name in list(kept):
+        if name != keep:
+            del kept[name]
+    return f"?{kept.urlencode()}"
 
 
 def data_query(request) -> str:

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from datetime import date
 
+from django.utils.translation import gettext
 from pypinyin import lazy_pinyin
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -30,6 +31,11 @@ def normalise(text: str) -> str:
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = _APOSTROPHES.sub("", stripped.casefold())
     return " ".join(_NON_WORD.sub(" ", stripped).split())
+
+
+def is_chinese(value: str) -> bool:
+    """Whether ``value`` is written in Chinese characters only."""
+    return bool(_HAN.fullmatch(value or ""))
 
 
 def search_terms(query: str) -> list[str]:
@@ -87,12 +93,14 @@ def format_active(start: int | None, end: int | None) -> str:
 def describe_active(start: int | None, end: int | None) -> str:
     """Active years as a reader would say them."""
     if start is None:
-        return "Years active unknown"
+        if end is not None:
+            return gettext("Active until %(end)s; start unknown") % {"end": end}
+        return gettext("Years active unknown")
     if end is None:
-        return f"Active from {start}; end unknown or still active"
+        return gettext("Active from %(start)s; end unknown or still active") % {"start": start}
     if end == start:
-        return f"Active in {start}"
-    return f"Active from {start} to {end}"
+        return gettext("Active in %(year)s") % {"year": start}
+    return gettext("Active from %(start)s to %(end)s") % {"start": start, "end": end}
 
 
 # Dates with a precision -----------------------------------------------------

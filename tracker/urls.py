@@ -5,7 +5,7 @@ from django.urls import path
 
 from . import feeds
 from .sitemaps import SITEMAPS
-from .views import changes, citing, downloads, pages, releases, site, tips
+from .views import analysis, changes, citing, downloads, pages, releases, site, tips
 
 app_name = "tracker"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("events/", pages.event_list, name="event_list"),
     path("events.csv", downloads.events_csv, name="events_csv"),
     path("events.json", downloads.events_json, name="events_json"),
+    path("events/summary.csv", analysis.event_summary_csv, name="event_summary_csv"),
     path("events/feed/", feeds.LatestEventsFeed(), name="event_feed"),
     path("events/<slug:slug>/", pages.event_detail, name="event_detail"),
     path("events/<slug:slug>/cite.bib", citing.event_citation, {"fmt": "bib"}, name="event_bibtex"),

@@ -21,7 +21,7 @@ from .editorial import (
     editorial_permissions,
 )
 from .proposals import Proposal, log_published_change, needs_proposal, propose, public_facts
-from .records import LINK_HEALTH_FIELDS, Citation, Event, Source, Station
+from .records import LINK_HEALTH_FIELDS, Citation, Event, Source, Station, active_in_year
 from .reference import Bureau, Country
 from .sourcing import (
     SUPPORTABLE_FACTS,
@@ -31,7 +31,12 @@ from .sourcing import (
     sourcing,
     supports_choices,
 )
-from .stamps import cached_while_unchanged, data_stamp, refresh_planner_statistics
+from .stamps import (
+    cached_while_unchanged,
+    data_stamp,
+    data_version,
+    refresh_planner_statistics,
+)
 from .tips import Tip, normalise_receipt
 
 __all__ = [
@@ -53,9 +58,11 @@ __all__ = [
     "Station",
     "Tip",
     "Versioned",
+    "active_in_year",
     "cached_while_unchanged",
     "clean_supports",
     "data_stamp",
+    "data_version",
     "editorial_permissions",
     "format_supports",
     "parse_supports",

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import text
+from .. import search, text
 
 
 class StateChangeRefused(Exception):
@@ -57,8 +57,11 @@ class PublishableQuerySet(models.QuerySet):
     def search(self, query: str):
         """Records whose stored search text holds every term of ``query``."""
         qs = self
-        for term in text.search_terms(query):
-            qs = qs.filter(search_text__contains=term)
+        terms = text.search_terms(query)
+        # A lone short term matches whole words only: "UK" is not "Ukraine".
+        whole_word = search.whole_words_only(terms)
+        for term in terms:
+            qs = qs.filter(search.term_filter(term, whole_word))
         return qs
 
     def with_citation_count(self):

@@ -1,15 +1,19 @@
 """The curated records: sources, stations, events and the citations that tie them."""
 
+import datetime
+from functools import cached_property
+
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import text
+from .. import search, text
 from .editorial import (
     Editorial,
     PublishableQuerySet,
@@ -22,10 +26,51 @@ from .reference import Bureau, Country
 from .sourcing import ENCYCLOPEDIA_KIND, SourcedQuerySet, clean_supports
 
 
+def active_in_year(year: int) -> Q:
+    """Stations active in ``year``, on a queryset annotated by ``with_closure()``.
+
+    Started by then, and not ended before it: neither by a recorded end year
+    nor by a published closure event. A start year without an end is "ongoing
+    or end unknown" and counts for every later year, unless the station is
+    closed: a closed station with no end year and no closure event matches no
+    year after its last known one (its start year), since we know it ended but
+    not when. A station with no years is unknown and matches no year.
+    """
+    closed = Q(status=Station.Status.CLOSED)
+    return (
+        Q(active_from__lte=year)
+        & (Q(active_until__isnull=True) | Q(active_until__gte=year))
+        & (Q(closure_date__isnull=True) | Q(closure_date__gte=datetime.date(year, 1, 1)))
+        & (
+            ~closed
+            | Q(active_until__isnull=False)
+            | Q(closure_date__isnull=False)
+            | Q(active_from=year)
+        )
+    )
+
+
 class StationQuerySet(SourcedQuerySet, PublishableQuerySet):
     def with_places(self):
         """Stations with their country and bureau joined, as every list shows them."""
         return self.select_related("country", "bureau")
+
+    def with_closure(self):
+        """Annotate ``closure_date``: the date of the earliest published closure event naming
+        the station (None without one). The one place a station's closure is read from."""
+        if "closure_date" in self.query.annotations:
+            return self
+        closures = (
+            Event.objects.published()
+            .filter(stations=OuterRef("pk"), type=Event.Type.CLOSURE)
+            .order_by("date")
+            .values("date")[:1]
+        )
+        return self.annotate(closure_date=Subquery(closures, output_field=models.DateField()))
+
+    def active_in(self, year: int):
+        """Stations active in ``year`` (see ``active_in_year``)."""
+        return self.with_closure().filter(active_in_year(year))
 
     def with_public_citations(self):
         """Stations with ``public_citations``: their citations of published sources."""
@@ -48,6 +93,45 @@ class EventQuerySet(SourcedQuerySet, PublishableQuerySet):
             ),
             Prefetch("citations", queryset=Citation.objects.public(), to_attr="public_citations"),
         )
+
+    def newest_first(self):
+        """Newest first; in a period, precise dates before the month- or year-only one."""
+        rank = Case(
+            *[When(date_precision=key, then=Value(n)) for key, n in PRECISION_RANK.items()],
+            default=Value(0),
+        )
+        return self.order_by("-date", rank.asc(), "slug")
+
+    def count_by_country_and_type(self) -> dict:
+        """These events counted per country and type, for the summary table.
+
+        ``{"types": [(value, label), ...], "rows": [{"code", "name", "counts":
+        [n per type], "total"}, ...]}``, countries by most events. An event
+        naming two countries counts once for each. Two queries whatever the size.
+        """
+        pairs = (
+            Event.countries.through.objects.filter(event__in=self.order_by().values("pk"))
+            .order_by()
+            .values_list("country_id", "event__type")
+            .annotate(n=models.Count("event_id"))
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for code, kind, n in pairs:
+            counts.setdefault(code, {})[kind] = n
+        names = dict(Country.objects.filter(code__in=counts).values_list("code", "name"))
+        present = {kind for row in counts.values() for kind in row}
+        types = [(value, label) for value, label in Event.Type.choices if value in present]
+        rows = [
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "counts": [row.get(value, 0) for value, _ in types],
+                "total": sum(row.values()),
+            }
+            for code, row in counts.items()
+        ]
+        rows.sort(key=lambda row: (-row["total"], row["name"]))
+        return {"types": types, "rows": rows}
 
 
 class CitationQuerySet(models.QuerySet):
@@ -269,19 +353,83 @@ class Station(Editorial):
         """Active years in the table's notation: ``na.``, ``2016–?``, ``2018–2022``."""
         return text.format_active(self.active_from, self.active_until)
 
+    # One story per station: status, years and closure, derived here only ----
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @cached_property
+    def closure(self):
+        """The earliest published closure event naming this station, or None.
+
+        Read from the prefetched ``public_events`` (the station page has them)
+        or, failing that, with one query.
+        """
+        events = getattr(self, "public_events", None)
+        if events is None:
+            events = Event.objects.published().filter(stations=self).order_by("date", "slug")
+            events = events.filter(type=Event.Type.CLOSURE)[:1]
+        return next((event for event in events if event.type == Event.Type.CLOSURE), None)
+
+    def _closure_date(self):
+        # Lists annotate ``closure_date`` (with_closure) rather than load events.
+        if "closure_date" in self.__dict__:
+            return self.__dict__["closure_date"]
+        return self.closure.date if self.closure else None
+
+    @property
+    def end_year(self) -> int | None:
+        """The last year it was active: the recorded end year, else its closure's year."""
+        if self.active_until is not None:
+            return self.active_until
+        closed_on = self._closure_date()
+        return closed_on.year if closed_on else None
+
+    @property
+    def years_display(self) -> str:
+        """Active years, short, for tables: "2018–2022", "from 2016", "Unknown"."""
+        start, end = self.active_from, self.end_year
+        if start is None:
+            return gettext("until %(end)s") % {"end": end} if end else gettext("Unknown")
+        if end is None:
+            return gettext("from %(start)s") % {"start": start}
+        return str(start) if start == end else f"{start}–{end}"
+
     @property
     def active_display(self) -> str:
-        return text.describe_active(self.active_from, self.active_until)
+        """Active years in a sentence that never contradicts the status."""
+        start, end = self.active_from, self.end_year
+        if self.is_closed and end is None:
+            if start is None:
+                return gettext("Years active unknown; closing date unknown")
+            return gettext("Active from %(start)s; closing date unknown") % {"start": start}
+        return text.describe_active(start, end)
+
+    @property
+    def status_line(self) -> str:
+        """The status as a sentence: "Closed November 2022", "Closed (date unknown)"."""
+        if not self.is_closed:
+            return self.get_status_display()
+        if self.closure:
+            return gettext("Closed %(date)s") % {"date": self.closure.date_display}
+        if self.end_year:
+            return gettext("Closed (by %(year)s)") % {"year": self.end_year}
+        return gettext("Closed (date unknown)")
+
+    @property
+    def timeline(self) -> list:
+        """Its published events, oldest first; a year- or month-only date after the
+        precise dates of its period (it could be any day of it)."""
+        return sorted(getattr(self, "public_events", []), key=lambda event: event.sort_key)
 
     def refresh_search_text(self) -> None:
-        bureau = self.bureau if self.bureau_id else None
-        country = self.country if self.country_id else None
-        parts = [self.code, self.city, self.location, self.host, self.summary]
-        if country:
-            parts += [country.code, country.name]
-        if bureau:
-            parts += [bureau.name, bureau.name_zh, bureau.pinyin]
-        self.search_text = text.normalise(" ".join(p for p in parts if p))
+        """Store the text search reads, with the other names of its country and city."""
+        self.search_text = search.station_search_text(self)
+
+
+#: Precise dates before vague ones of the same period.
+PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 
 class Event(Editorial):
@@ -342,6 +490,32 @@ class Event(Editorial):
     @property
     def date_display(self) -> str:
         return text.describe_partial_date(self.date, self.date_precision)
+
+    @property
+    def date_label(self) -> str:
+        """The date, saying when the sources give only its month or year."""
+        if self.date_precision == self.Precision.YEAR:
+            return gettext("%(date)s (year only)") % {"date": self.date_display}
+        if self.date_precision == self.Precision.MONTH:
+            return gettext("%(date)s (month only)") % {"date": self.date_display}
+        return self.date_display
+
+    @property
+    def period_end(self) -> datetime.date:
+        """The last day the event may have happened on, at its precision."""
+        if self.date_precision == self.Precision.YEAR:
+            return datetime.date(self.date.year, 12, 31)
+        if self.date_precision == self.Precision.MONTH:
+            following = datetime.date(
+                self.date.year + self.date.month // 12, self.date.month % 12 + 1, 1
+            )
+            return following - datetime.timedelta(days=1)
+        return self.date
+
+    @property
+    def sort_key(self) -> tuple:
+        """Oldest first, a vaguer date after the precise dates of its period."""
+        return (self.period_end, PRECISION_RANK[self.date_precision], self.slug)
 
     def refresh_search_text(self) -> None:
         self.search_text = text.normalise(" ".join([self.slug, self.title, self.description]))

@@ -51,6 +51,11 @@ def data_stamp(models_read) -> tuple:
         return tuple(str(value) for value in cursor.fetchone())
 
 
+def data_version(models_read) -> str:
+    """A short fingerprint of ``data_stamp()``: names the state of the data a file holds."""
+    return hashlib.sha256(repr(data_stamp(models_read)).encode()).hexdigest()[:12]
+
+
 def cached_while_unchanged(name: str, models_read: tuple, compute, timeout: int = 600):
     """``compute()``, or its cached result while none of ``models_read`` changed.
 

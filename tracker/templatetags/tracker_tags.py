@@ -6,6 +6,7 @@ from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 from ..text import count_noun
@@ -101,3 +102,16 @@ def capture(parser, token):
     nodelist = parser.parse(("endcapture",))
     parser.delete_first_token()
     return CaptureNode(nodelist, bits[2])
+
+
+@register.filter
+def language_name(code):
+    """ "en" → "English", in the page's language (CLDR names from Babel); the code if unknown."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(to_locale(get_language() or "en"))
+    except (ValueError, UnknownLocaleError):
+        locale = Locale("en")
+    code = str(code or "").strip()
+    return locale.languages.get(code.replace("-", "_"), code)

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from ..filters import EventFilter, StationFilter, filter_errors
-from ..models import Event, Station
+from ..models import Citation, Event, Source, Station, data_version
 from ..places import station_point
 from ..resources import EventResource, StationResource
 from ..serializers import (
@@ -49,7 +50,38 @@ class _Echo:
         return value
 
 
+#: What every download's data version covers.
+DATA_MODELS = (Station, Event, Source, Citation)
+
+#: Longest file name a download suggests (filters beyond it are cut, the date stays).
+MAX_NAME = 120
+
+
+def download_name(stem: str, filterset, extension: str) -> str:
+    """A file name that says what the file holds: its kind, its filters and the date.
+
+    ``stations_europe_fuzhou_2026-11-29.csv``; unfiltered ``stations_2026-11-29.csv``.
+    Filters come in the FilterSet's order, each value as a slug (countries as
+    their codes), so the same filter always gives the same name.
+    """
+    parts = []
+    cleaned = filterset.form.cleaned_data if filterset.is_valid() else {}
+    for name in filterset.filters:
+        value = cleaned.get(name)
+        if name in ("page", "sort") or value in (None, "", []):
+            continue
+        values = value if isinstance(value, list | tuple) or hasattr(value, "model") else [value]
+        for item in values:
+            shown = getattr(item, "slug", None) or getattr(item, "code", None) or item
+            if isinstance(shown, float):
+                shown = int(shown)
+            parts.append(slugify(str(shown)))
+    label = "_".join(part for part in [stem, *parts] if part)[: MAX_NAME - 16].rstrip("_-")
+    return f"{label}_{timezone.localdate().isoformat()}.{extension}"
+
+
 def _csv_response(filename: str, header: list[str], rows: Iterator[list[str]]):
+    """Stream the CSV: one header row, no preamble; the data version rides in a header."""
     writer = csv.writer(_Echo())
 
     def lines():
@@ -59,15 +91,18 @@ def _csv_response(filename: str, header: list[str], rows: Iterator[list[str]]):
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Data-Version"] = data_version(DATA_MODELS)
     return response
 
 
-def _json_response(count: int, results: Iterator[dict], extra: dict | None = None):
-    """Stream ``{"count", "license", "generated_at", ..., "results": [...]}``."""
+def _json_response(filename: str, count: int, results: Iterator[dict], extra: dict | None = None):
+    """Stream ``{"count", "license", "generated_at", "data_version", ..., "results": [...]}``."""
+    version = data_version(DATA_MODELS)
     head = {
         "count": count,
         "license": settings.TRACKER_DATA_LICENSE,
         "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "data_version": version,
         **(extra or {}),
     }
     key = "features" if extra and extra.get("type") == "FeatureCollection" else "results"
@@ -79,7 +114,11 @@ def _json_response(count: int, results: Iterator[dict], extra: dict | None = Non
         yield "\n]}\n"
 
     content_type = "application/geo+json" if key == "features" else "application/json"
-    return StreamingHttpResponse(chunks(), content_type=f"{content_type}; charset=utf-8")
+    response = StreamingHttpResponse(chunks(), content_type=f"{content_type}; charset=utf-8")
+    # Shown in the browser, saved under a name that says what it is.
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["X-Data-Version"] = version
+    return response
 
 
 def _filtered(request, filter_class, queryset):
@@ -99,7 +138,8 @@ def stations_csv(request):
         return _bad_filter(filterset)
     columns = public_columns(StationResource)
     rows = resource_rows(columns, csv_stations(stations).iterator(chunk_size=EXPORT_CHUNK))
-    return _csv_response("stations.csv", [column.name for column in columns], rows)
+    name = download_name("stations", filterset, "csv")
+    return _csv_response(name, [column.name for column in columns], rows)
 
 
 @require_safe
@@ -114,7 +154,7 @@ def stations_json(request):
         station_data(request, s)
         for s in stations.with_public_citations().iterator(chunk_size=EXPORT_CHUNK)
     )
-    return _json_response(stations.count(), results)
+    return _json_response(download_name("stations", filterset, "json"), stations.count(), results)
 
 
 @require_safe
@@ -138,7 +178,12 @@ def stations_geojson(request):
                 "properties": properties,
             }
 
-    return _json_response(stations.count(), features(), extra={"type": "FeatureCollection"})
+    return _json_response(
+        download_name("stations", filterset, "geojson"),
+        stations.count(),
+        features(),
+        extra={"type": "FeatureCollection"},
+    )
 
 
 @require_safe
@@ -149,7 +194,8 @@ def events_csv(request):
         return _bad_filter(filterset)
     columns = public_columns(EventResource)
     rows = resource_rows(columns, csv_events(events).iterator(chunk_size=EXPORT_CHUNK))
-    return _csv_response("events.csv", [column.name for column in columns], rows)
+    name = download_name("events", filterset, "csv")
+    return _csv_response(name, [column.name for column in columns], rows)
 
 
 @require_safe
@@ -162,4 +208,4 @@ def events_json(request):
         event_data(request, e)
         for e in events.with_public_details().iterator(chunk_size=EXPORT_CHUNK)
     )
-    return _json_response(events.count(), results)
+    return _json_response(download_name("events", filterset, "json"), events.count(), results)

@@ -30,6 +30,7 @@ from ..filters import (
     active_filters,
     data_query,
     filter_errors,
+    remove_others,
     without_blanks,
 )
 from ..models import (
@@ -46,6 +47,7 @@ from ..models import (
     sourcing,
 )
 from ..places import country_map, map_legend, station_dots, station_point, world_map
+from ..search import match_reasons
 from ..text import count_noun
 
 #: Rows per page on the station and event lists.
@@ -67,7 +69,7 @@ def bar_rows(rows: list[dict], total_key: str = "count") -> list[dict]:
 def home(request):
     """Headline counts, the world map, charts by continent and bureau, latest events."""
     figures = cached_while_unchanged("home", (Station, Event, Source), home_figures)
-    latest = Event.objects.published().order_by("-date", "slug")[:6]
+    latest = Event.objects.published().newest_first()[:6]
     context = {
         **figures,
         "map_legend": map_legend(),
@@ -136,7 +138,13 @@ def station_list(request):
     # reads the page straight from the (state, code) index instead of sorting
     # every match, and the facet counts need no join either.
     filterset = StationFilter(request.GET, queryset=Station.objects.published())
-    page = paginate(request, filterset.qs.prefetch_related("country", "bureau"))
+    page = paginate(request, filterset.qs.with_closure().prefetch_related("country", "bureau"))
+    query = filterset.form.cleaned_data.get("q") if filterset.is_valid() else ""
+    if query:
+        # Why each result matched, worked out for this page's rows only.
+        for station in page.object_list:
+            station.match_reasons = match_reasons(station, query)
+    chips = active_filters(request, filterset)
     context = {
         "filter": filterset,
         "facets": filterset.facets(),
@@ -144,7 +152,9 @@ def station_list(request):
         "stations": page.object_list,
         "result_count": count_noun(page.paginator.count, "station"),
         "errors": filter_errors(filterset),
-        "active_filters": active_filters(request, filterset),
+        "active_filters": chips,
+        "query": query,
+        "search_elsewhere": remove_others(request, "q") if query and len(chips) > 1 else "",
         "data_query": data_query(request),
         "sort_choices": [
             ("", "Code"),
@@ -252,10 +262,11 @@ def render_station(request, code) -> str | None:
 def event_list(request):
     """The event timeline, filtered and grouped by year."""
     filterset = EventFilter(request.GET, queryset=Event.objects.published())
-    page = paginate(request, filterset.qs.with_public_details())
+    page = paginate(request, filterset.qs.newest_first().with_public_details())
     context = {
         "filter": filterset,
         "facets": filterset.facets(),
+        "summary": filterset.qs.count_by_country_and_type() if page.paginator.count else None,
         "page": page,
         "events": page.object_list,
         "result_count": count_noun(page.paginator.count, "event"),
@@ -350,7 +361,7 @@ def country_detail(request, code):
         return redirect("tracker:country_detail", code=canonical, permanent=True)
     country = get_object_or_404(Country, code=code)
     stations = Station.objects.published().with_places().filter(country=country)
-    page = paginate(request, stations)
+    page = paginate(request, stations.with_closure())
     bureau_counts = (
         stations.order_by()
         .values("bureau__slug", "bureau__name")
@@ -358,7 +369,7 @@ def country_detail(request, code):
         .order_by("-n", "bureau__name")
     )
     # The same events as /events/?country=… lists, so the page's link agrees with it.
-    events = Event.objects.published().filter(countries=country).order_by("-date", "slug")
+    events = Event.objects.published().filter(countries=country).newest_first()
     context = {
         "country": country,
         "continent": Continent(country.continent).label if country.continent else "",
@@ -386,7 +397,7 @@ def bureau_detail(request, slug):
         slug=slug,
     )
     stations = Station.objects.published().with_places().filter(bureau=bureau)
-    page = paginate(request, stations.order_by("country__name", "code"))
+    page = paginate(request, stations.with_closure().order_by("country__name", "code"))
     per_country = list(
         stations.order_by().values("country_id", "country__name").annotate(n=Count("pk"))
     )

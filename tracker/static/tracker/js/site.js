@@ -2,19 +2,9 @@
 (function () {
   "use strict";
 
-  // Filter controls marked data-autosubmit apply themselves when changed,
-  // so a reader does not have to find the "Apply filters" button.
-  document.addEventListener("change", function (event) {
-    var control = event.target;
-    if (!control.matches || !control.matches("[data-autosubmit]") || !control.form) {
-      return;
-    }
-    if (control.form.requestSubmit) {
-      control.form.requestSubmit();
-    } else {
-      control.form.submit();
-    }
-  });
+  // Filters apply only on the form's button or Enter, never on change: a
+  // keyboard user moving through a drop-down must not be sent to a new page
+  // (WCAG 3.2.2), and two quick changes must not lose one.
 
   // Leave filters set to "Any" out of the address, so it stays short enough
   // to read, share and cite.
@@ -25,7 +15,7 @@
     }
     Array.prototype.forEach.call(form.elements, function (element) {
       var blank = (element.tagName === "SELECT" || element.type === "search" ||
-        element.type === "text") && element.value.trim() === "";
+        element.type === "text" || element.type === "number") && element.value.trim() === "";
       if (element.name && blank) {
         element.disabled = true;
       }
@@ -33,12 +23,24 @@
   });
 
   // On a phone the filter form would push the results below the fold: fold
-  // it away until the reader opens it, unless filters are already in use.
-  var narrow = window.matchMedia && window.matchMedia("(max-width: 50rem)").matches;
-  if (narrow && !document.querySelector(".active-filters")) {
+  // it into its "Filter (n)" button; the filters in use show as chips above
+  // the results, each removable.
+  var narrow = window.matchMedia && window.matchMedia("(max-width: 37.5rem)").matches;
+  if (narrow) {
     document.querySelectorAll("details[data-phone-collapse]").forEach(function (panel) {
       panel.open = false;
     });
+  }
+
+  // After filtering, the form's action brings the reader to #results: move
+  // focus there too, so a screen reader announces the new count and the next
+  // Tab continues from the results.
+  if (window.location.hash === "#results") {
+    var heading = document.getElementById("results");
+    if (heading) {
+      heading.focus({ preventScroll: false });
+      heading.scrollIntoView({ block: "start" });
+    }
   }
 
   // Coming back with the Back button shows the page as it was left: enable

