@@ -31,7 +31,7 @@ def test_the_encyclopedia_is_named(client):
 
 
 def test_source_page_names_the_language_and_drops_empty_fields(client):
-    page = client.get("/sources/amsterdam-mayor-2023-02/").content.decode()
+    page = client.get("/sources/parool-2023-02/").content.decode()
     assert "<dd>Dutch</dd>" in page
     assert "<dt>Title</dt>" not in page
 
