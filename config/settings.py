@@ -84,6 +84,9 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response (policy below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Validators, Cache-Control and whole anonymous pages kept per data state,
+    # for every public URL; above the session so a kept page costs no more.
+    "tracker.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -175,6 +178,17 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_ENTRIES", 500)},
     }
 }
+
+# HTTP caching of the public site (tracker/middleware.py): how long a shared
+# cache (proxy, CDN) or browser may reuse an anonymous page without asking.
+TRACKER_PUBLIC_MAX_AGE = env_int("DJANGO_CACHE_MAX_AGE", 60)
+# Paths never cached by anyone: the admin's pages are each curator's own.
+TRACKER_UNCACHED_PREFIXES = ("/admin/",)
+# Whole anonymous responses kept in the cache per data state, up to this size each.
+TRACKER_PAGE_CACHE_MAX_BYTES = env_int("DJANGO_PAGE_CACHE_MAX_BYTES", 300_000)
+TRACKER_PAGE_TTL = 600
+# The models whose records the public site shows: their changes make new validators.
+TRACKER_PUBLIC_MODELS = ["tracker.Station", "tracker.Event", "tracker.Source", "tracker.Citation"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

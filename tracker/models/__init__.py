@@ -17,7 +17,12 @@ from .editorial import (
 )
 from .records import Citation, Event, Source, Station
 from .reference import Bureau, Country
-from .stamps import cached_while_unchanged, data_stamp, refresh_planner_statistics
+from .stamps import (
+    cached_while_unchanged,
+    data_stamp,
+    public_data_stamp,
+    refresh_planner_statistics,
+)
 
 __all__ = [
     "Bureau",
@@ -36,5 +41,6 @@ __all__ = [
     "cached_while_unchanged",
     "data_stamp",
     "editorial_permissions",
+    "public_data_stamp",
     "refresh_planner_statistics",
 ]

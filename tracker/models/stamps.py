@@ -2,6 +2,8 @@
 
 import hashlib
 
+from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
@@ -44,8 +46,11 @@ def data_stamp(models_read) -> tuple:
     parts = []
     for model in dict.fromkeys(wanted):
         parts.append(latest.format(quote("updated_at"), quote(model._meta.db_table)))
-        history = model.history.model._meta.db_table
-        parts.append(latest.format(quote("history_date"), quote(history)))
+        # A model without history (e.g. a log that is only ever added to) has
+        # its updated_at alone.
+        if hasattr(model, "history"):
+            history = model.history.model._meta.db_table
+            parts.append(latest.format(quote("history_date"), quote(history)))
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
         return tuple(str(value) for value in cursor.fetchone())
@@ -65,3 +70,13 @@ def cached_while_unchanged(name: str, models_read: tuple, compute, timeout: int 
         value = compute()
         cache.set(key, value, timeout)
     return value
+
+
+def public_models() -> tuple:
+    """Every model whose records the public site shows (``TRACKER_PUBLIC_MODELS``)."""
+    return tuple(apps.get_model(label) for label in settings.TRACKER_PUBLIC_MODELS)
+
+
+def public_data_stamp() -> tuple:
+    """The stamp of everything public: what a public page's validator is made of."""
+    return data_stamp(public_models())
