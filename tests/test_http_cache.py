@@ -128,9 +128,7 @@ def test_a_logged_in_reader_gets_a_private_copy(editor_client):
 
 
 def _form_view(request):
-    page = engines["django"].from_string(
-        "<form method=post>{% csrf_token %}<input name=x></form>"
-    )
+    page = engines["django"].from_string("<form method=post>{% csrf_token %}<input name=x></form>")
     return HttpResponse(page.render({}, request))
 
 

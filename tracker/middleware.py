@@ -29,7 +29,6 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import (
     get_conditional_response,
-    has_vary_header,
     patch_cache_control,
     patch_vary_headers,
 )
