@@ -187,6 +187,9 @@ TRACKER_UNCACHED_PREFIXES = ("/admin/",)
 # Whole anonymous responses kept in the cache per data state, up to this size each.
 TRACKER_PAGE_CACHE_MAX_BYTES = env_int("DJANGO_PAGE_CACHE_MAX_BYTES", 300_000)
 TRACKER_PAGE_TTL = 600
+# The full downloads, written once per data state (tracker/prepared.py). Each
+# server keeps its own; nothing there needs a backup.
+TRACKER_DOWNLOAD_DIR = Path(os.environ.get("DJANGO_DOWNLOAD_DIR") or BASE_DIR / "var" / "downloads")
 # The models whose records the public site shows: their changes make new validators.
 TRACKER_PUBLIC_MODELS = ["tracker.Station", "tracker.Event", "tracker.Source", "tracker.Citation"]
 

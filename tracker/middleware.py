@@ -81,8 +81,10 @@ def is_public_request(request) -> bool:
 
 def public_etag(request) -> str:
     """The validator of a public URL in the present state of the data."""
+    # Kept on the request for the views that name files after it (tracker/prepared.py).
+    request.public_data_stamp = public_data_stamp()
     parts = (
-        public_data_stamp(),
+        request.public_data_stamp,
         code_fingerprint(),
         request.scheme,
         request.get_host(),

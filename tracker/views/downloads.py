@@ -2,7 +2,9 @@
 
 Each starts from ``published()`` and the same FilterSet as its page, streams
 its rows a chunk of records at a time, and refuses a malformed filter with a
-400 rather than returning everything.
+400 rather than returning everything. Without a filter, the whole file is the
+same for every reader: it is written once per data state and served from disk
+(tracker/prepared.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_safe
 from ..filters import EventFilter, StationFilter, filter_errors
 from ..models import Event, Station
 from ..places import station_point
+from ..prepared import prepared_response
 from ..resources import EventResource, StationResource
 from ..serializers import (
     csv_events,
@@ -49,21 +52,15 @@ class _Echo:
         return value
 
 
-def _csv_response(filename: str, header: list[str], rows: Iterator[list[str]]):
+def _csv_lines(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
 
 
-def _json_response(count: int, results: Iterator[dict], extra: dict | None = None):
-    """Stream ``{"count", "license", "generated_at", ..., "results": [...]}``."""
+def _json_chunks(count: int, results: Iterator[dict], extra: dict | None = None) -> Iterator[str]:
+    """``{"count", "license", "generated_at", ..., "results": [...]}``, a record at a time."""
     head = {
         "count": count,
         "license": settings.TRACKER_DATA_LICENSE,
@@ -71,15 +68,26 @@ def _json_response(count: int, results: Iterator[dict], extra: dict | None = Non
         **(extra or {}),
     }
     key = "features" if extra and extra.get("type") == "FeatureCollection" else "results"
+    yield json.dumps(head, ensure_ascii=False)[:-1] + f', "{key}": ['
+    for index, item in enumerate(results):
+        yield ("," if index else "") + "\n" + json.dumps(item, ensure_ascii=False)
+    yield "\n]}\n"
 
-    def chunks():
-        yield json.dumps(head, ensure_ascii=False)[:-1] + f', "{key}": ['
-        for index, item in enumerate(results):
-            yield ("," if index else "") + "\n" + json.dumps(item, ensure_ascii=False)
-        yield "\n]}\n"
 
-    content_type = "application/geo+json" if key == "features" else "application/json"
-    return StreamingHttpResponse(chunks(), content_type=f"{content_type}; charset=utf-8")
+CSV_TYPE = "text/csv; charset=utf-8"
+JSON_TYPE = "application/json; charset=utf-8"
+GEOJSON_TYPE = "application/geo+json; charset=utf-8"
+
+
+def _respond(request, name: str, content_type: str, chunks):
+    """The whole file from disk when unfiltered, else the filtered records streamed."""
+    attachment = name.endswith(".csv")
+    if not request.GET:
+        return prepared_response(request, name, content_type, chunks, attachment)
+    response = StreamingHttpResponse(chunks(), content_type=content_type)
+    if attachment:
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _filtered(request, filter_class, queryset):
@@ -97,9 +105,13 @@ def stations_csv(request):
     )
     if stations is None:
         return _bad_filter(filterset)
-    columns = public_columns(StationResource)
-    rows = resource_rows(columns, csv_stations(stations).iterator(chunk_size=EXPORT_CHUNK))
-    return _csv_response("stations.csv", [column.name for column in columns], rows)
+
+    def chunks():
+        columns = public_columns(StationResource)
+        rows = resource_rows(columns, csv_stations(stations).iterator(chunk_size=EXPORT_CHUNK))
+        return _csv_lines([column.name for column in columns], rows)
+
+    return _respond(request, "stations.csv", CSV_TYPE, chunks)
 
 
 @require_safe
@@ -110,11 +122,15 @@ def stations_json(request):
     )
     if stations is None:
         return _bad_filter(filterset)
-    results = (
-        station_data(request, s)
-        for s in stations.with_public_citations().iterator(chunk_size=EXPORT_CHUNK)
-    )
-    return _json_response(stations.count(), results)
+
+    def chunks():
+        results = (
+            station_data(request, s)
+            for s in stations.with_public_citations().iterator(chunk_size=EXPORT_CHUNK)
+        )
+        return _json_chunks(stations.count(), results)
+
+    return _respond(request, "stations.json", JSON_TYPE, chunks)
 
 
 @require_safe
@@ -138,7 +154,10 @@ def stations_geojson(request):
                 "properties": properties,
             }
 
-    return _json_response(stations.count(), features(), extra={"type": "FeatureCollection"})
+    def chunks():
+        return _json_chunks(stations.count(), features(), extra={"type": "FeatureCollection"})
+
+    return _respond(request, "stations.geojson", GEOJSON_TYPE, chunks)
 
 
 @require_safe
@@ -147,19 +166,27 @@ def events_csv(request):
     filterset, events = _filtered(request, EventFilter, Event.objects.all())
     if events is None:
         return _bad_filter(filterset)
-    columns = public_columns(EventResource)
-    rows = resource_rows(columns, csv_events(events).iterator(chunk_size=EXPORT_CHUNK))
-    return _csv_response("events.csv", [column.name for column in columns], rows)
+
+    def chunks():
+        columns = public_columns(EventResource)
+        rows = resource_rows(columns, csv_events(events).iterator(chunk_size=EXPORT_CHUNK))
+        return _csv_lines([column.name for column in columns], rows)
+
+    return _respond(request, "events.csv", CSV_TYPE, chunks)
 
 
 @require_safe
 def events_json(request):
-    """The filtered events with their citations as JSON."""
+    """The filtered events with their citations as JSON (the whole file prepared once)."""
     filterset, events = _filtered(request, EventFilter, Event.objects.all())
     if events is None:
         return _bad_filter(filterset)
-    results = (
-        event_data(request, e)
-        for e in events.with_public_details().iterator(chunk_size=EXPORT_CHUNK)
-    )
-    return _json_response(events.count(), results)
+
+    def chunks():
+        results = (
+            event_data(request, e)
+            for e in events.with_public_details().iterator(chunk_size=EXPORT_CHUNK)
+        )
+        return _json_chunks(events.count(), results)
+
+    return _respond(request, "events.json", JSON_TYPE, chunks)
