@@ -52,13 +52,34 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
+
+def local_secret_key(path: Path) -> str:
+    """The key kept in ``path`` (readable by its owner only), made on first use."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    import secrets
+
+    key = secrets.token_urlsafe(64)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "local-development-only-key-never-used-in-production-0123456789"  # noqa: S105
+    elif os.environ.get("DJANGO_SECRET_KEY_FILE"):
+        # manage.py points here (the git-ignored .secret-key that `make serve`
+        # also uses), so commands work in a fresh shell; a server started any
+        # other way (gunicorn) still needs DJANGO_SECRET_KEY.
+        SECRET_KEY = local_secret_key(Path(os.environ["DJANGO_SECRET_KEY_FILE"]))
+    else:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Set it, or set DJANGO_DEBUG=1 for local use."
         )
-    SECRET_KEY = "local-development-only-key-never-used-in-production-0123456789"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
