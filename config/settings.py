@@ -132,6 +132,8 @@ AXES_COOLOFF_TIME = env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
 # cannot lock a curator out of the admin from everywhere else.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Failures and lockouts live in the database, so every app server sees them.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 
 _BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
@@ -189,16 +191,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Per-process memory cache: facet counts, home figures and rendered station
-# pages, keyed by the state of the data, so no process ever serves anything
-# older than the data. A station page is ~120 KB (its map): 500 entries keep a
-# worker under ~60 MB however many pages a crawler asks for.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_ENTRIES", 500)},
+# The cache: facet counts, home figures, rendered station pages and whole
+# anonymous responses, all keyed by the state of the data, so no process ever
+# serves anything older than the data. Unset, each process keeps its own
+# memory cache (500 entries, a page at most ~300 KB: a worker stays small);
+# DJANGO_CACHE_URL=redis://host:6379/0 puts it in Redis, shared by every app
+# server, so a page rendered by one is served by all.
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "").strip()
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"DJANGO_CACHE_URL={CACHE_URL!r} is not a Redis URL (redis://host:6379/0)."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "tracker",
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_ENTRIES", 500)},
+        }
+    }
 
 # HTTP caching of the public site (tracker/middleware.py): how long a shared
 # cache (proxy, CDN) or browser may reuse an anonymous page without asking.
