@@ -52,11 +52,9 @@ def code_fingerprint() -> str:
     """
     base = Path(settings.BASE_DIR)
     digest = hashlib.sha256()
-    patterns = ("templates/**/*.html", "tracker/**/*.py", "tracker/**/*.html", "**/locale/**/*.mo")
+    patterns = ("templates/**/*.html", "tracker/**/*.py", "tracker/**/*.html", "*/locale/**/*.mo")
     files = sorted({path for pattern in patterns for path in base.glob(pattern)})
     for path in files:
-        if ".venv" in path.parts:
-            continue
         digest.update(str(path.relative_to(base)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
