@@ -1,5 +1,6 @@
 """What the caches key on: a stamp of the data's state, read from indexes."""
 
+import functools
 import hashlib
 
 from django.apps import apps
@@ -32,6 +33,19 @@ def data_stamp(models_read) -> tuple:
     in one query for all the models, so the stamp costs the same at any size.
     A model with links to stations or events follows those models too.
     """
+    with connection.cursor() as cursor:
+        cursor.execute(_stamp_sql(tuple(models_read), connection.vendor))
+        return tuple(str(value) for value in cursor.fetchone())
+
+
+@functools.cache
+def _stamp_sql(models_read: tuple, vendor: str) -> str:
+    """The stamp's query for these models, made once per process.
+
+    Made once because reaching a model's history table goes through
+    simple_history's manager descriptor, which costs a millisecond a time:
+    more than the query itself, on every public request.
+    """
     wanted = []
     for model in models_read:
         wanted.append(model)
@@ -51,9 +65,7 @@ def data_stamp(models_read) -> tuple:
         if hasattr(model, "history"):
             history = model.history.model._meta.db_table
             parts.append(latest.format(quote("history_date"), quote(history)))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
-        return tuple(str(value) for value in cursor.fetchone())
+    return "SELECT " + ", ".join(parts)
 
 
 def cached_while_unchanged(name: str, models_read: tuple, compute, timeout: int = 600):
