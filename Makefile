@@ -4,28 +4,40 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 ADDRESS ?= 127.0.0.1:8000
-# Reinstall only when pyproject.toml changes, so a second `make run` is fast.
-DEPS := $(VENV)/.deps-$(shell cksum < pyproject.toml | cut -d' ' -f1)
-TEST_DEPS := $(VENV)/.test-deps-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+# Exact versions from the lock files (pyproject.toml keeps the ranges; `make lock`
+# re-resolves them). Reinstall only when a lock file changes, so a second
+# `make run` is fast.
+LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
+DEPS := $(VENV)/.deps-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+TEST_DEPS := $(VENV)/.test-deps-$(shell cat pyproject.toml $(TEST_LOCK) | cksum | cut -d' ' -f1)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install lint format serve bench clean
+.PHONY: run test install lint format serve bench clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(DEPS): $(PY) pyproject.toml
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+$(DEPS): $(PY) pyproject.toml $(LOCK)
+	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.deps-*
 	touch $@
 
-$(TEST_DEPS): $(PY) pyproject.toml
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+$(TEST_DEPS): $(PY) pyproject.toml $(TEST_LOCK)
+	$(PY) -m pip install --quiet -r $(TEST_LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.test-deps-* $(VENV)/.deps-*
 	touch $@ $(DEPS)
+
+## lock: re-resolve the exact versions in the lock files from pyproject.toml's ranges
+lock: $(PY)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links -o $(LOCK) pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --extra test -o $(TEST_LOCK) pyproject.toml
 
 install: $(DEPS)
 

@@ -3,10 +3,14 @@
 
 import os
 import sys
+from pathlib import Path
 
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Without DJANGO_SECRET_KEY, commands use the project's own git-ignored key
+    # file (made on first use), so they work in a fresh shell as the README shows.
+    os.environ.setdefault("DJANGO_SECRET_KEY_FILE", str(Path(__file__).with_name(".secret-key")))
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
     from django.db.utils import OperationalError

@@ -34,7 +34,7 @@ PYTHON = sys.executable
 PAGE_SIZE = 50  # tracker.views.pages.PAGE_SIZE; Datasette is given the same
 SEED_STATION = "ESP01"  # a seed station: present at both sizes
 
-FULL = {"stations": 20000, "events": 200000, "sources": 20000}
+FULL = {"stations": 20000, "events": 100000, "sources": 20000}
 QUICK = {"stations": 300, "events": 2000, "sources": 300}
 
 # (label, our path, Datasette path or None). Datasette's pages are HTML like ours,
@@ -67,6 +67,17 @@ LOAD_PATHS = [
     "/sources/",
     "/countries/ESP/",
     "/bureaus/fuzhou/",
+    "/stations/?page=2",
+    "/events/feed/",
+    "/sources/?page=2",
+]
+#: The unfiltered downloads, prepared once per data state (tracker/prepared.py).
+FULL_DOWNLOADS = [
+    "/stations.csv",
+    "/stations.json",
+    "/stations.geojson",
+    "/events.csv",
+    "/events.json",
 ]
 
 WRK_REPORT = r"""
@@ -131,6 +142,7 @@ def site_env(db_path: Path, **extra) -> dict:
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         DATABASE_URL=f"sqlite:///{db_path}",
         DJANGO_STATIC_ROOT=str(WORK / "static"),
+        DJANGO_DOWNLOAD_DIR=str(WORK / "downloads"),
     )
     env.update(extra)
     return env
@@ -378,6 +390,41 @@ def download(url: str, server: subprocess.Popen) -> dict:
     }
 
 
+def timed_get(url: str, gzip: bool = False) -> tuple[float, int]:
+    """Seconds to read the whole response, and its size as sent."""
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    request = urllib.request.Request(url, headers=headers)
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310 (loopback)
+        size = len(response.read())
+    return time.monotonic() - started, size
+
+
+def full_downloads(base: str) -> list[dict]:
+    """Each full download: its first request (which writes the file) and repeats."""
+    results = []
+    for path in FULL_DOWNLOADS:
+        first, size = timed_get(base + path)
+        plain = sorted(timed_get(base + path)[0] for _ in range(5))
+        packed = [timed_get(base + path, gzip=True) for _ in range(5)]
+        results.append(
+            {
+                "path": path,
+                "first_s": first,
+                "bytes": size,
+                "repeat_ms": plain[2] * 1000,
+                "repeat_gzip_ms": sorted(t for t, _ in packed)[2] * 1000,
+                "gzip_bytes": packed[0][1],
+            }
+        )
+    return results
+
+
+def worker_rss_mib(server: subprocess.Popen) -> list[float]:
+    """Resident memory of each gunicorn worker (its own process), in MiB."""
+    return [rss_kib(pid) / 1024 for pid in children(server.pid)]
+
+
 def station_pk(db_path: Path) -> int:
     import sqlite3
 
@@ -476,6 +523,9 @@ def main(argv=None) -> int:
             load = run_wrk(base + "/", script, load_seconds, args.load_connections, client_cpu)
             load["workers"] = workers
             load["seconds_asked"] = load_seconds
+            load["rss_after_load"] = worker_rss_mib(ours)
+            load["downloads"] = full_downloads(base)
+            load["rss_after_downloads"] = worker_rss_mib(ours)
     finally:
         for server in (ours, theirs):
             if server is not None and server.poll() is None:
@@ -563,7 +613,29 @@ def render(args, sizes, seconds, rows, csv_result, small, large, load, db_path) 
             f"**{load['errors']} errors** (connect {load['connect']}, read {load['read']}, "
             f"write {load['write']}, HTTP status ≥ 400 {load['status']}, "
             f"timeout {load['timeout']}).",
+            "",
+            "Worker resident memory (VmRSS of each gunicorn worker process) after this "
+            "warm-up and load: "
+            + ", ".join(f"{mib:.0f} MiB" for mib in load["rss_after_load"])
+            + "; after the full downloads below: "
+            + ", ".join(f"{mib:.0f} MiB" for mib in load["rss_after_downloads"])
+            + ".",
+            "",
+            "## Full downloads",
+            "",
+            "Unfiltered, written once per data state and then served from the file. First = "
+            "the first request after a change (builds the file and its gzip copy); repeat = "
+            "median of 5 later requests, whole body read over loopback.",
+            "",
+            "| download | size | gzip size | first (s) | repeat (ms) | repeat, gzip (ms) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
         ]
+        for row in load["downloads"]:
+            lines.append(
+                f"| `{row['path']}` | {row['bytes'] / 2**20:.1f} MiB "
+                f"| {row['gzip_bytes'] / 2**20:.1f} MiB | {row['first_s']:.1f} "
+                f"| {ms(row['repeat_ms'])} | {ms(row['repeat_gzip_ms'])} |"
+            )
     return "\n".join(lines) + "\n"
 
 

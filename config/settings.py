@@ -53,13 +53,34 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
+
+def local_secret_key(path: Path) -> str:
+    """The key kept in ``path`` (readable by its owner only), made on first use."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    import secrets
+
+    key = secrets.token_urlsafe(64)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "local-development-only-key-never-used-in-production-0123456789"  # noqa: S105
+    elif os.environ.get("DJANGO_SECRET_KEY_FILE"):
+        # manage.py points here (the git-ignored .secret-key that `make serve`
+        # also uses), so commands work in a fresh shell; a server started any
+        # other way (gunicorn) still needs DJANGO_SECRET_KEY.
+        SECRET_KEY = local_secret_key(Path(os.environ["DJANGO_SECRET_KEY_FILE"]))
+    else:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Set it, or set DJANGO_DEBUG=1 for local use."
         )
-    SECRET_KEY = "local-development-only-key-never-used-in-production-0123456789"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
@@ -87,6 +108,9 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response (policy below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Validators, Cache-Control and whole anonymous pages kept per data state,
+    # for every public URL; above the session so a kept page costs no more.
+    "tracker.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,6 +135,8 @@ AXES_COOLOFF_TIME = env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
 # cannot lock a curator out of the admin from everywhere else.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Failures and lockouts live in the database, so every app server sees them.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 
 _BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
@@ -170,16 +196,46 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Per-process memory cache: facet counts, home figures and rendered station
-# pages, keyed by the state of the data, so no process ever serves anything
-# older than the data. A station page is ~120 KB (its map): 500 entries keep a
-# worker under ~60 MB however many pages a crawler asks for.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_ENTRIES", 500)},
+# The cache: facet counts, home figures, rendered station pages and whole
+# anonymous responses, all keyed by the state of the data, so no process ever
+# serves anything older than the data. Unset, each process keeps its own
+# memory cache (500 entries, a page at most ~300 KB: a worker stays small);
+# DJANGO_CACHE_URL=redis://host:6379/0 puts it in Redis, shared by every app
+# server, so a page rendered by one is served by all.
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "").strip()
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"DJANGO_CACHE_URL={CACHE_URL!r} is not a Redis URL (redis://host:6379/0)."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "tracker",
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_ENTRIES", 500)},
+        }
+    }
+
+# HTTP caching of the public site (tracker/middleware.py): how long a shared
+# cache (proxy, CDN) or browser may reuse an anonymous page without asking.
+TRACKER_PUBLIC_MAX_AGE = env_int("DJANGO_CACHE_MAX_AGE", 60)
+# Paths never cached by anyone: the admin's pages are each curator's own.
+TRACKER_UNCACHED_PREFIXES = ("/admin/",)
+# Whole anonymous responses kept in the cache per data state, up to this size each.
+TRACKER_PAGE_CACHE_MAX_BYTES = env_int("DJANGO_PAGE_CACHE_MAX_BYTES", 300_000)
+TRACKER_PAGE_TTL = 600
+# The full downloads, written once per data state (tracker/prepared.py). Each
+# server keeps its own; nothing there needs a backup.
+TRACKER_DOWNLOAD_DIR = Path(os.environ.get("DJANGO_DOWNLOAD_DIR") or BASE_DIR / "var" / "downloads")
+# The models whose records the public site shows: their changes make new validators.
+TRACKER_PUBLIC_MODELS = ["tracker.Station", "tracker.Event", "tracker.Source", "tracker.Citation"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -217,7 +273,11 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading is a promise to browser makers that is slow to undo: only on request.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Not preloading is the deliberate default, not an oversight to warn about.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     if env_bool("DJANGO_BEHIND_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -145,6 +145,12 @@ def _static_without_manifest(settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_download_dir(settings, tmp_path):
+    """Prepared downloads go to the test's own folder, never the project's."""
+    settings.TRACKER_DOWNLOAD_DIR = tmp_path / "downloads"
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with no cached facet counts.
 

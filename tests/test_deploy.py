@@ -74,17 +74,37 @@ def test_check_deploy_reports_nothing_with_production_settings(site):
     assert "WARNING" not in result.stdout + result.stderr
 
 
-def test_a_missing_secret_key_stops_the_start_with_one_line(site):
+def test_a_missing_secret_key_stops_the_server_with_one_line(site):
     tmp_path, _ = site
-    env = production_env(tmp_path)
+    env = production_env(tmp_path, GUNICORN_BIND="127.0.0.1:0")
+    del env["DJANGO_SECRET_KEY"]
+
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: DJANGO_SECRET_KEY is not set. Set it, or set DJANGO_DEBUG=1 for local use."
+    )
+
+
+def test_a_command_without_a_secret_key_uses_the_local_key_file(site):
+    tmp_path, _ = site
+    key_file = tmp_path / "local-key"
+    env = production_env(tmp_path, DJANGO_SECRET_KEY_FILE=str(key_file))
     del env["DJANGO_SECRET_KEY"]
 
     result = manage(env, "check")
 
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        "Error: DJANGO_SECRET_KEY is not set. Set it, or set DJANGO_DEBUG=1 for local use."
-    ]
+    assert result.returncode == 0, result.stderr
+    assert len(key_file.read_text().strip()) > 50
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
 
 
 @pytest.mark.parametrize(

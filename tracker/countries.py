@@ -1,64 +1,44 @@
-"""The ISO 3166-1 country list with continents and everyday English names.
+"""The ISO 3166-1 country list with continents, everyday English names and map points.
 
-pycountry is the authority for which countries exist and their alpha-3
-codes; country-converter's data table gives each one a continent and the
-short name people write ("South Korea" rather than "Korea, Republic of").
+Read from ``tracker/data/countries.tsv``, a small table vendored with the code
+(made once from pycountry, country-converter's data table, the Natural Earth
+outlines and GeoNames capitals), so no worker loads a data library for it.
 """
 
 import csv
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 
-import pycountry
-
-# country-converter's seven-continent names, as stored in Country.continent.
-_CONTINENTS = {
-    "Africa": "africa",
-    "Asia": "asia",
-    "Europe": "europe",
-    "North America": "north-america",
-    "Oceania": "oceania",
-    "South America": "south-america",
-    "Antarctica": "antarctica",
-}
+TABLE = Path(__file__).with_name("data") / "countries.tsv"
 
 
 @cache
-def _converter_rows() -> dict[str, dict[str, str]]:
-    # Read the package's data file directly: its pandas loader is not needed
-    # for a lookup table and breaks on some pandas releases.
-    data = files("country_converter").joinpath("country_data.tsv")
-    with data.open(encoding="utf-8", newline="") as handle:
-        rows = csv.DictReader(handle, delimiter="\t")
-        return {row["ISO3"]: row for row in rows if row["ISO3"]}
+def _rows() -> list[dict[str, str]]:
+    with TABLE.open(encoding="utf-8", newline="") as handle:
+        lines = (line for line in handle if not line.startswith("#"))
+        return list(csv.DictReader(lines, delimiter="\t"))
 
 
 def iso_countries() -> list[tuple[str, str, str]]:
     """Every ISO 3166-1 country as ``(alpha-3, English name, continent)``."""
-    converter = _converter_rows()
-    result = []
-    for country in pycountry.countries:
-        row = converter.get(country.alpha_3, {})
-        name = row.get("name_short") or getattr(country, "common_name", None) or country.name
-        continent = _CONTINENTS.get(row.get("Continent_7", ""), "")
-        result.append((country.alpha_3, name, continent))
-    return sorted(result)
+    return sorted((row["iso3"], row["name"], row["continent"]) for row in _rows())
 
 
 def name_aliases() -> dict[str, str]:
     """Lower-cased English names (short, official, ISO) mapped to alpha-3 codes."""
-    converter = _converter_rows()
     aliases: dict[str, str] = {}
-    for country in pycountry.countries:
-        row = converter.get(country.alpha_3, {})
-        names = [
-            country.name,
-            getattr(country, "common_name", ""),
-            getattr(country, "official_name", ""),
-            row.get("name_short", ""),
-            row.get("name_official", ""),
-        ]
-        for name in names:
+    for row in _rows():
+        for name in [row["name"], *row["other_names"].split("|")]:
             if name:
-                aliases.setdefault(name.strip().casefold(), country.alpha_3)
+                aliases.setdefault(name.strip().casefold(), row["iso3"])
     return aliases
+
+
+@cache
+def _points() -> dict[str, tuple[float, float]]:
+    return {row["iso3"]: (float(row["lon"]), float(row["lat"])) for row in _rows() if row["lon"]}
+
+
+def country_point(iso3: str) -> tuple[float, float] | None:
+    """(lon, lat) standing for a country on a map: its outline's centroid, else its capital."""
+    return _points().get(iso3)

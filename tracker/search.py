@@ -48,13 +48,13 @@ def country_aliases(iso3: str) -> tuple[str, ...]:
     """Other names of a country: English short forms and its Chinese names from CLDR."""
     from babel import Locale
 
-    from .places import _iso2
+    from .places import iso2
 
     names = list(COUNTRY_ALIASES.get(iso3, []))
-    iso2 = _iso2(iso3)
-    if iso2:
+    code = iso2(iso3)
+    if code:
         for locale in ("en", "zh_Hans", "zh_Hant"):
-            name = Locale.parse(locale).territories.get(iso2)
+            name = Locale.parse(locale).territories.get(code)
             if name:
                 names.append(name)
     return tuple(dict.fromkeys(names))
@@ -63,13 +63,12 @@ def country_aliases(iso3: str) -> tuple[str, ...]:
 @functools.cache
 def city_aliases(city: str, iso3: str) -> tuple[str, ...]:
     """Chinese names of a city from the offline gazetteer, and the small table above."""
-    from .places import _gazetteer, _iso2
+    from .places import cities_in
 
     names = list(CITY_ALIASES.get(city, []))
     wanted = text.normalise(city)
-    iso2 = _iso2(iso3)
-    if wanted and iso2:
-        for place in _gazetteer()[0].get(iso2, []):
+    if wanted:
+        for place in cities_in(iso3):
             if text.normalise(place["name"]) == wanted:
                 names += [n for n in place["alternatenames"] if text.is_chinese(n)]
                 break

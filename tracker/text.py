@@ -10,7 +10,6 @@ import unicodedata
 from datetime import date
 
 from django.utils.translation import gettext
-from pypinyin import lazy_pinyin
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _APOSTROPHES = re.compile(r"['’ʼ`]")
@@ -26,7 +25,8 @@ def normalise(text: str) -> str:
     """
     if not text:
         return ""
-    text = _HAN.sub(lambda m: f" {m.group(0)} {''.join(lazy_pinyin(m.group(0)))} ", text)
+    if _HAN.search(text):
+        text = _HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", text)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = _APOSTROPHES.sub("", stripped.casefold())
@@ -36,6 +36,15 @@ def normalise(text: str) -> str:
 def is_chinese(value: str) -> bool:
     """Whether ``value`` is written in Chinese characters only."""
     return bool(_HAN.fullmatch(value or ""))
+
+
+def _pinyin(han: str) -> str:
+    """Toneless pinyin of Chinese characters, written together."""
+    # pypinyin's dictionaries take ~55 MB: loaded only by a process that meets
+    # Chinese text (a write, or a search in Chinese), never by every worker.
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(han))
 
 
 def search_terms(query: str) -> list[str]:

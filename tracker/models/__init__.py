@@ -35,6 +35,7 @@ from .stamps import (
     cached_while_unchanged,
     data_stamp,
     data_version,
+    public_data_stamp,
     refresh_planner_statistics,
 )
 from .tips import Tip, normalise_receipt
@@ -71,6 +72,7 @@ __all__ = [
     "propose",
     "public_facts",
     "normalise_receipt",
+    "public_data_stamp",
     "refresh_planner_statistics",
     "sourcing",
     "supports_choices",

@@ -280,9 +280,22 @@ class Station(Editorial):
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False)
+    # Where maps and the GeoJSON put the station, worked out on every write
+    # (tracker.places.locate), never on a request.
+    point_longitude = models.FloatField(null=True, blank=True, editable=False)
+    point_latitude = models.FloatField(null=True, blank=True, editable=False)
+    point_source = models.CharField(
+        max_length=8,
+        blank=True,
+        editable=False,
+        choices=[("station", "Station"), ("city", "City"), ("country", "Country")],
+        help_text="Where the point comes from: the station's coordinates, its city, its country.",
+    )
 
     objects = StationQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(
+        excluded_fields=["search_text", "point_longitude", "point_latitude", "point_source"]
+    )
     requires_citation = True
     KEY_FIELD = "code"
 
@@ -426,6 +439,17 @@ class Station(Editorial):
     def refresh_search_text(self) -> None:
         """Store the text search reads, with the other names of its country and city."""
         self.search_text = search.station_search_text(self)
+        # Every write path (save, the imports' bulk writes, seed) refreshes the
+        # derived fields here, so the map point is kept with them.
+        self.refresh_point()
+
+    def refresh_point(self) -> None:
+        """Work out and store where maps put the station (see tracker.places.locate)."""
+        from ..places import locate
+
+        self.point_longitude, self.point_latitude, self.point_source = locate(
+            self.latitude, self.longitude, self.city, self.country_id
+        )
 
 
 #: Precise dates before vague ones of the same period.

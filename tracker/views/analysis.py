@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 
 from ..filters import EventFilter
 from ..models import Event
-from .downloads import _bad_filter, _csv_response, download_name
+from .downloads import CSV_TYPE, bad_filter, csv_lines, file_response
 
 
 @require_safe
@@ -18,11 +18,15 @@ def event_summary_csv(request):
     """
     filterset = EventFilter(request.GET, queryset=Event.objects.published())
     if not filterset.is_valid():
-        return _bad_filter(filterset)
+        return bad_filter(filterset)
     summary = filterset.qs.count_by_country_and_type()
     header = ["country", "country_name", *[value for value, _ in summary["types"]], "total"]
-    rows = (
-        [row["code"], row["name"], *[str(n) for n in row["counts"]], str(row["total"])]
-        for row in summary["rows"]
-    )
-    return _csv_response(download_name("events_by_country", filterset, "csv"), header, rows)
+
+    def chunks():
+        rows = (
+            [row["code"], row["name"], *[str(n) for n in row["counts"]], str(row["total"])]
+            for row in summary["rows"]
+        )
+        return csv_lines(header, rows)
+
+    return file_response(request, filterset, "events_by_country.csv", CSV_TYPE, chunks)

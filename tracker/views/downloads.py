@@ -2,12 +2,15 @@
 
 Each starts from ``published()`` and the same FilterSet as its page, streams
 its rows a chunk of records at a time, and refuses a malformed filter with a
-400 rather than returning everything.
+400 rather than returning everything. Without a filter, the whole file is the
+same for every reader: it is written once per data state and served from disk
+(tracker/prepared.py).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterator
 
@@ -18,8 +21,9 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from ..filters import EventFilter, StationFilter, filter_errors
-from ..models import Citation, Event, Source, Station, data_version
+from ..models import Event, Station, public_data_stamp
 from ..places import station_point
+from ..prepared import prepared_response
 from ..resources import EventResource, StationResource
 from ..serializers import (
     csv_events,
@@ -34,7 +38,7 @@ from ..serializers import (
 EXPORT_CHUNK = 2000
 
 
-def _bad_filter(filterset) -> HttpResponse:
+def bad_filter(filterset) -> HttpResponse:
     """A 400 naming the refused parameters: a script must not get everything by mistake."""
     return HttpResponse(
         "Bad filter: " + "; ".join(filter_errors(filterset)) + "\n",
@@ -50,8 +54,18 @@ class _Echo:
         return value
 
 
-#: What every download's data version covers.
-DATA_MODELS = (Station, Event, Source, Citation)
+def csv_lines(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def data_version(request) -> str:
+    """A short fingerprint of the state of the public data a file holds."""
+    stamp = getattr(request, "public_data_stamp", None) or public_data_stamp()
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()[:12]
+
 
 #: Longest file name a download suggests (filters beyond it are cut, the date stays).
 MAX_NAME = 120
@@ -80,44 +94,47 @@ def download_name(stem: str, filterset, extension: str) -> str:
     return f"{label}_{timezone.localdate().isoformat()}.{extension}"
 
 
-def _csv_response(filename: str, header: list[str], rows: Iterator[list[str]]):
-    """Stream the CSV: one header row, no preamble; the data version rides in a header."""
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Data-Version"] = data_version(DATA_MODELS)
-    return response
-
-
-def _json_response(filename: str, count: int, results: Iterator[dict], extra: dict | None = None):
-    """Stream ``{"count", "license", "generated_at", "data_version", ..., "results": [...]}``."""
-    version = data_version(DATA_MODELS)
+def _json_chunks(
+    request, count: int, results: Iterator[dict], extra: dict | None = None
+) -> Iterator[str]:
+    """``{"count", "license", "generated_at", "data_version", ..., "results": [...]}``,
+    a record at a time."""
     head = {
         "count": count,
         "license": settings.TRACKER_DATA_LICENSE,
         "generated_at": timezone.now().isoformat(timespec="seconds"),
-        "data_version": version,
+        "data_version": data_version(request),
         **(extra or {}),
     }
     key = "features" if extra and extra.get("type") == "FeatureCollection" else "results"
+    yield json.dumps(head, ensure_ascii=False)[:-1] + f', "{key}": ['
+    for index, item in enumerate(results):
+        yield ("," if index else "") + "\n" + json.dumps(item, ensure_ascii=False)
+    yield "\n]}\n"
 
-    def chunks():
-        yield json.dumps(head, ensure_ascii=False)[:-1] + f', "{key}": ['
-        for index, item in enumerate(results):
-            yield ("," if index else "") + "\n" + json.dumps(item, ensure_ascii=False)
-        yield "\n]}\n"
 
-    content_type = "application/geo+json" if key == "features" else "application/json"
-    response = StreamingHttpResponse(chunks(), content_type=f"{content_type}; charset=utf-8")
-    # Shown in the browser, saved under a name that says what it is.
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["X-Data-Version"] = version
+CSV_TYPE = "text/csv; charset=utf-8"
+JSON_TYPE = "application/json; charset=utf-8"
+GEOJSON_TYPE = "application/geo+json; charset=utf-8"
+
+
+def file_response(request, filterset, name: str, content_type: str, chunks):
+    """The whole file from disk when unfiltered, else the filtered records streamed.
+
+    A CSV is saved (attachment), JSON shown in the browser; either way under a
+    name that says what it holds, and with the data version in a header (the
+    CSV keeps one header row and no preamble, so it re-imports).
+    """
+    stem, extension = name.rsplit(".", 1)
+    filename = download_name(stem, filterset, extension)
+    attachment = extension == "csv"
+    if not request.GET:
+        response = prepared_response(request, name, content_type, chunks, attachment, filename)
+    else:
+        response = StreamingHttpResponse(chunks(), content_type=content_type)
+        disposition = "attachment" if attachment else "inline"
+        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["X-Data-Version"] = data_version(request)
     return response
 
 
@@ -135,11 +152,14 @@ def stations_csv(request):
         request, StationFilter, Station.objects.published().with_places()
     )
     if stations is None:
-        return _bad_filter(filterset)
-    columns = public_columns(StationResource)
-    rows = resource_rows(columns, csv_stations(stations).iterator(chunk_size=EXPORT_CHUNK))
-    name = download_name("stations", filterset, "csv")
-    return _csv_response(name, [column.name for column in columns], rows)
+        return bad_filter(filterset)
+
+    def chunks():
+        columns = public_columns(StationResource)
+        rows = resource_rows(columns, csv_stations(stations).iterator(chunk_size=EXPORT_CHUNK))
+        return csv_lines([column.name for column in columns], rows)
+
+    return file_response(request, filterset, "stations.csv", CSV_TYPE, chunks)
 
 
 @require_safe
@@ -149,12 +169,16 @@ def stations_json(request):
         request, StationFilter, Station.objects.published().with_places()
     )
     if stations is None:
-        return _bad_filter(filterset)
-    results = (
-        station_data(request, s)
-        for s in stations.with_public_citations().iterator(chunk_size=EXPORT_CHUNK)
-    )
-    return _json_response(download_name("stations", filterset, "json"), stations.count(), results)
+        return bad_filter(filterset)
+
+    def chunks():
+        results = (
+            station_data(request, s)
+            for s in stations.with_public_citations().iterator(chunk_size=EXPORT_CHUNK)
+        )
+        return _json_chunks(request, stations.count(), results)
+
+    return file_response(request, filterset, "stations.json", JSON_TYPE, chunks)
 
 
 @require_safe
@@ -164,7 +188,7 @@ def stations_geojson(request):
         request, StationFilter, Station.objects.published().with_places()
     )
     if stations is None:
-        return _bad_filter(filterset)
+        return bad_filter(filterset)
 
     def features():
         for station in stations.with_public_citations().iterator(chunk_size=EXPORT_CHUNK):
@@ -178,12 +202,12 @@ def stations_geojson(request):
                 "properties": properties,
             }
 
-    return _json_response(
-        download_name("stations", filterset, "geojson"),
-        stations.count(),
-        features(),
-        extra={"type": "FeatureCollection"},
-    )
+    def chunks():
+        return _json_chunks(
+            request, stations.count(), features(), extra={"type": "FeatureCollection"}
+        )
+
+    return file_response(request, filterset, "stations.geojson", GEOJSON_TYPE, chunks)
 
 
 @require_safe
@@ -191,21 +215,28 @@ def events_csv(request):
     """The filtered events in the import's columns."""
     filterset, events = _filtered(request, EventFilter, Event.objects.all())
     if events is None:
-        return _bad_filter(filterset)
-    columns = public_columns(EventResource)
-    rows = resource_rows(columns, csv_events(events).iterator(chunk_size=EXPORT_CHUNK))
-    name = download_name("events", filterset, "csv")
-    return _csv_response(name, [column.name for column in columns], rows)
+        return bad_filter(filterset)
+
+    def chunks():
+        columns = public_columns(EventResource)
+        rows = resource_rows(columns, csv_events(events).iterator(chunk_size=EXPORT_CHUNK))
+        return csv_lines([column.name for column in columns], rows)
+
+    return file_response(request, filterset, "events.csv", CSV_TYPE, chunks)
 
 
 @require_safe
 def events_json(request):
-    """The filtered events with their citations as JSON."""
+    """The filtered events with their citations as JSON (the whole file prepared once)."""
     filterset, events = _filtered(request, EventFilter, Event.objects.all())
     if events is None:
-        return _bad_filter(filterset)
-    results = (
-        event_data(request, e)
-        for e in events.with_public_details().iterator(chunk_size=EXPORT_CHUNK)
-    )
-    return _json_response(download_name("events", filterset, "json"), events.count(), results)
+        return bad_filter(filterset)
+
+    def chunks():
+        results = (
+            event_data(request, e)
+            for e in events.with_public_details().iterator(chunk_size=EXPORT_CHUNK)
+        )
+        return _json_chunks(request, events.count(), results)
+
+    return file_response(request, filterset, "events.json", JSON_TYPE, chunks)
