@@ -4,9 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tracker.admin import needs_work
+from tracker.views import preview
 
 urlpatterns = [
     path("admin/needs-work/", admin.site.admin_view(needs_work), name="admin-needs-work"),
+    path(
+        "admin/preview/<str:kind>/<int:pk>/",
+        admin.site.admin_view(preview.record_preview),
+        name="admin-preview",
+    ),
     path("admin/", admin.site.urls),
     path("", include("tracker.urls")),
 ]
