@@ -191,7 +191,7 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
         state = obj.state if obj is not None else State.DRAFT
         targets = self.model.allowed_moves(state, self.has_publish_permission(request, obj))
         names = [name for name, target in STATE_BUTTONS.items() if target in targets]
-        if pending is None:
+        if pending is None and "_publish" in names:
             pending = obj.unpublished_sources() if obj is not None else []
         if "_publish" in names and not (
             pending and self.has_publish_with_sources_permission(request, obj)
@@ -295,7 +295,9 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
         return super().response_change(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        pending = obj.unpublished_sources() if obj is not None else []
+        # Only a record that may be published needs to know its unpublished sources.
+        publishable = obj is not None and obj.state != State.PUBLISHED
+        pending = obj.unpublished_sources() if publishable else []
         moves = []
         for name in self.allowed_moves(request, obj, pending):
             label, help_text = MOVE_LABELS[name]

@@ -80,6 +80,12 @@ class PartialDateField(forms.Field):
                 self.error_messages["impossible"], code="impossible", params={"value": value}
             ) from None
 
+    def prepare_value(self, value):
+        # Shown back as typed: 2023-03, not 01/03/2023.
+        if isinstance(value, PartialDate):
+            return text.format_partial_date(value.date, value.precision)
+        return super().prepare_value(value)
+
     def validate(self, value):
         if self.required and value.date is None:
             raise ValidationError(self.error_messages["required"], code="required")

@@ -24,6 +24,7 @@ from .editorial import (
     editorial_permissions,
 )
 from .reference import Bureau, Country
+from .rules import constraint_message
 from .sourcing import ENCYCLOPEDIA_KIND, SourcedQuerySet, clean_supports
 
 
@@ -378,6 +379,13 @@ class Station(Editorial):
 
     def get_absolute_url(self):
         return reverse("tracker:station_detail", args=[self.code])
+
+    def clean(self):
+        super().clean()
+        # station_code_matches_country compares expressions that Django's Python-side
+        # check cannot evaluate (it passes them): say the rule here, in its words.
+        if self.code and self.country_id and not self.code.startswith(self.country_id):
+            raise ValidationError({"code": constraint_message("station_code_matches_country")})
 
     @classmethod
     def next_free_code(cls, country) -> str:

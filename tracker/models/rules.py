@@ -31,7 +31,7 @@ RULES = {
     ),
     "station_code_matches_country": Rule(
         "code",
-        _("A station's code starts with its country's three-letter code (ISL01 for Iceland)."),
+        _("A station's code starts with its country's ISO3 code: ISL01 for Iceland."),
     ),
     "station_active_range": Rule(
         "active_until",
