@@ -10,7 +10,8 @@ urlpatterns = [
     path("admin/needs-work/", admin.site.admin_view(needs_work), name="admin-needs-work"),
     path(
         "admin/preview/<str:kind>/<int:pk>/",
-        admin.site.admin_view(preview.record_preview),
+        # cacheable: the view sets its own "private, no-store".
+        admin.site.admin_view(preview.record_preview, cacheable=True),
         name="admin-preview",
     ),
     path("admin/", admin.site.urls),
