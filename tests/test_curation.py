@@ -284,6 +284,13 @@ def test_staff_preview_of_a_draft_is_marked_never_cached_never_indexed(
     assert client.get(station_on_draft_source.get_absolute_url()).status_code in (404, 410)
 
 
+def test_source_preview_and_stay_on_record(draft_source, researcher_client):
+    url = reverse("admin:tracker_source_change", args=[draft_source.pk])
+    preview = reverse("admin-preview", args=["source", draft_source.pk])
+    assert preview in researcher_client.get(url).content.decode()
+    assert url in researcher_client.get(preview).content.decode()
+
+
 def test_view_on_site_of_an_unpublished_record_is_the_preview(
     station_on_draft_source, researcher_client
 ):

@@ -205,7 +205,7 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
         """The public page once published; before that, the staff-only preview."""
         if obj.state == State.PUBLISHED:
             return obj.get_absolute_url()
-        return reverse("admin-preview", args=[obj.kind, obj.pk])
+        return reverse("admin-preview", args=[obj._meta.model_name, obj.pk])
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -352,7 +352,9 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
     def response_post_save_add(self, request, obj):
         # After a workflow button the curator stays on the record and sees its new state.
         if getattr(request, "_moved", False):
-            return HttpResponseRedirect(reverse(f"admin:tracker_{obj.kind}_change", args=[obj.pk]))
+            return HttpResponseRedirect(
+                reverse(f"admin:tracker_{obj._meta.model_name}_change", args=[obj.pk])
+            )
         return super().response_post_save_add(request, obj)
 
     def response_post_save_change(self, request, obj):

@@ -95,7 +95,9 @@ def review_queue(limit: int = 20) -> list[dict]:
                     "record": record,
                     "kind": model._meta.verbose_name,
                     "note": record.review_note,
-                    "url": reverse(f"admin:tracker_{record.kind}_change", args=[record.pk]),
+                    "url": reverse(
+                        f"admin:tracker_{model._meta.model_name}_change", args=[record.pk]
+                    ),
                     "waiting_since": record.updated_at,
                 }
             )

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from ..models import Citation, Event, Source, Station
@@ -68,7 +69,12 @@ def record_preview(request, kind, pk):
     record = load(pk)
     if record is None:
         raise Http404
-    context = {**context_for(request, record), "preview": record, "canonical_url": None}
+    context = {
+        **context_for(request, record),
+        "preview": record,
+        "preview_admin_url": reverse(f"admin:tracker_{kind}_change", args=[record.pk]),
+        "canonical_url": None,
+    }
     response = render(request, template, context)
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
