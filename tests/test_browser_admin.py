@@ -78,7 +78,7 @@ def test_researcher_drafts_and_editor_publishes(server, page):
     choose(page, "id_citations-0-source", source.key, label=str(source))
     page.fill("#id_citations-0-locator", "p. 4")
     page.screenshot(path="/tmp/admin-station-add.png", full_page=True)
-    page.click("input[name=_send_to_review]")
+    page.locator("input[name=_send_to_review]").first.click()
     expect(page.locator(".messagelist")).to_contain_text("is now in review")
     page.screenshot(path="/tmp/admin-station-list.png")
 
@@ -92,7 +92,7 @@ def test_researcher_drafts_and_editor_publishes(server, page):
     page.get_by_role("link", name="Stations waiting for review").click()
     page.get_by_role("link", name=CODE).click()
     page.screenshot(path="/tmp/admin-station-change.png", full_page=True)
-    page.click("input[name=_publish]")
+    page.locator("input[name=_publish]").first.click()
     expect(page.locator(".messagelist")).to_contain_text("is now published")
 
     page.goto(f"{base}/admin/tracker/station/?q={CODE}")
@@ -136,3 +136,73 @@ def test_researcher_proposes_and_editor_publishes_a_correction(server, page):
     expect(page.locator("body")).to_contain_text("Croydon High Street")
     page.goto(f"{base}/changes/")
     expect(page.locator("body")).to_contain_text("Location from the BBC report.")
+
+
+@pytest.mark.browser
+def test_researchers_day_from_source_to_published_station(server, page):
+    """A source, a station citing it and an event, sent to review with notes; the
+    editor previews and publishes the station with its source. Counts page loads."""
+    base = server
+    page.set_viewport_size({"width": 1366, "height": 768})
+    loads = []
+    page.on("load", lambda: loads.append(page.url))
+
+    log_in(page, base, "rita")
+    # A source: the key is made from the publisher and the month, as typed.
+    page.goto(f"{base}/admin/tracker/source/add/")
+    page.fill("#id_title", "Chinese police station in Reykjavík")
+    page.fill("#id_publisher", "RÚV")
+    page.fill("#id_published_on", "2023-03")
+    page.locator("input[name=_send_to_review]").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("is now in review")
+    source = Source.objects.get(key="ruv-2023-03")
+    assert source.published_precision == "month"
+
+    # A station: the country's next free code is offered; it cites the new source.
+    page.goto(f"{base}/admin/tracker/station/add/?country=ISL")
+    expect(page.locator("#id_code")).to_have_value("ISL01")
+    page.fill("#id_city", "Reykjavík")
+    choose(page, "id_bureau", "Wenzhou")
+    page.click("#citations-group .add-row a")
+    choose(page, "id_citations-0-source", "ruv-2023", label=str(source))
+    page.fill("#id_citations-0-locator", "para. 2")
+    page.fill("#id_note_for_editor", "The city is from RÚV; no address yet.")
+    page.locator("input[name=_send_to_review]").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("is now in review")
+    # The curator stays on the record, which shows the source's state in its row.
+    expect(page.locator("#citations-group")).to_contain_text("In review")
+
+    # An event with a month-only date, naming the station.
+    page.goto(f"{base}/admin/tracker/event/add/")
+    page.fill("#id_title", "Reykjavík station reported")
+    page.fill("#id_date", "2023-03")
+    page.select_option("#id_type", "report")
+    choose(page, "id_stations", "ISL01")
+    page.click("#citations-group .add-row a")
+    choose(page, "id_citations-0-source", "ruv-2023", label=str(source))
+    page.locator("input[name=_send_to_review]").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("is now in review")
+    expect(page.locator("#id_date")).to_have_value("2023-03")
+
+    # The editor reads the note, previews the page and publishes with the source.
+    log_in(page, base, "eddie")
+    page.goto(f"{base}/admin/needs-work/")
+    expect(page.locator("#review-queue")).to_contain_text("no address yet")
+    page.locator("#review-queue").get_by_role("link", name=re.compile("ISL01")).click()
+    preview = page.get_by_role("link", name="Preview the public page").first.get_attribute("href")
+    page.goto(f"{base}{preview}")
+    expect(page.locator(".preview-banner")).to_contain_text("Preview — not published")
+    page.screenshot(path="/tmp/admin-preview.png", full_page=True)
+    page.get_by_role("link", name="Back to the record").click()
+    page.locator("input[name=_publish_with_sources]").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("is now published")
+
+    page.goto(f"{base}/admin/needs-work/")
+    page.locator("#review-queue").get_by_role("link", name=re.compile("Reykjavík station")).click()
+    page.locator("input[name=_publish]").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("is now published")
+
+    response = page.goto(f"{base}/stations/ISL01/")
+    assert response.status == 200
+    expect(page.locator("body")).to_contain_text("RÚV")
+    print(f"\nresearcher's day: {len(loads)} page loads")

@@ -117,6 +117,11 @@ def describe_active(start: int | None, end: int | None) -> str:
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
+def is_partial_date(value: str) -> bool:
+    """Whether ``value`` is written as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    return bool(_PARTIAL_DATE.match(value.strip()))
+
+
 def parse_partial_date(value: str | None) -> tuple[date | None, str]:
     """Read ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` into a date and its precision.
 

@@ -15,8 +15,10 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -34,6 +36,7 @@ from ..models import (
 from ..models.proposals import field_value, form_value
 from .forms import (
     NOTE_FIELD,
+    REVIEW_NOTE_FIELD,
     CitationForm,
     CitationFormSet,
     EditorialForm,
@@ -41,21 +44,35 @@ from .forms import (
     StationCitationForm,
     VersionedForm,
 )
+from .history import ReviewHistoryMixin
 from .proposals import citation_changes, open_proposals, proposal_message
 
 # Buttons on a record's page, each asking for one editorial move (see change_form.html).
 STATE_BUTTONS = {
     "_send_to_review": State.REVIEW,
     "_publish": State.PUBLISHED,
+    "_publish_with_sources": State.PUBLISHED,
     "_retract": State.DRAFT,
 }
 MOVE_LABELS = {
-    "_send_to_review": ("Save and send to review", "An editor will check and publish it."),
-    "_publish": ("Save and publish", "Shows it on the public site; needs a citation."),
+    "_send_to_review": (
+        _("Save and send to review"),
+        _("An editor will check and publish it; the note for the editor goes with it."),
+    ),
+    "_publish": (
+        _("Save and publish"),
+        _("Shows it on the public site; needs a citation of a published source."),
+    ),
+    "_publish_with_sources": (
+        _("Save and publish with its sources"),
+        _("Publishes the record and the sources it cites that are not published yet."),
+    ),
     "_retract": (
-        "Save and retract to draft",
-        "Takes it off the public site; a published record's page then answers 410 Gone "
-        "with the note below as the public reason.",
+        _("Save and retract to draft"),
+        _(
+            "Takes it off the public site; a published record's page then answers 410 Gone "
+            "with the note below as the public reason."
+        ),
     ),
 }
 
@@ -148,21 +165,47 @@ class CuratedAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
         return super().get_form(request, obj, change, **kwargs)
 
 
-class EditorialAdmin(CuratedAdmin):
+class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
     """Stations, events and sources: editorial state, review, proposals and publishing."""
 
     form = EditorialForm
 
-    actions = ["send_to_review", "publish", "retract"]
+    actions = ["send_to_review", "publish", "publish_with_sources", "retract"]
 
     def has_publish_permission(self, request, obj=None):
         return request.user.has_perm(f"tracker.publish_{self.model._meta.model_name}")
 
-    def allowed_moves(self, request, obj):
-        """The state buttons this user sees on this record, from the model's workflow table."""
+    def has_publish_with_sources_permission(self, request, obj=None):
+        return self.model.requires_citation and (
+            self.has_publish_permission(request, obj)
+            and request.user.has_perm("tracker.publish_source")
+        )
+
+    def allowed_moves(self, request, obj, pending=None):
+        """The state buttons this user sees on this record, from the model's workflow table.
+
+        Publishing with the sources is offered when the record cites unpublished
+        sources (``pending``) and the user may publish sources too; plain
+        publishing is left out when no cited source is published yet.
+        """
         state = obj.state if obj is not None else State.DRAFT
         targets = self.model.allowed_moves(state, self.has_publish_permission(request, obj))
-        return [name for name, target in STATE_BUTTONS.items() if target in targets]
+        names = [name for name, target in STATE_BUTTONS.items() if target in targets]
+        if pending is None and "_publish" in names:
+            pending = obj.unpublished_sources() if obj is not None else []
+        if "_publish" in names and not (
+            pending and self.has_publish_with_sources_permission(request, obj)
+        ):
+            names.remove("_publish_with_sources")
+        elif "_publish_with_sources" in names and obj.publish_blocker():
+            names.remove("_publish")
+        return names
+
+    def view_on_site(self, obj):
+        """The public page once published; before that, the staff-only preview."""
+        if obj.state == State.PUBLISHED:
+            return obj.get_absolute_url()
+        return reverse("admin-preview", args=[obj._meta.model_name, obj.pk])
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -178,6 +221,8 @@ class EditorialAdmin(CuratedAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and obj.state == State.PUBLISHED:
             fieldsets = [*fieldsets, (_("Note"), {"fields": [NOTE_FIELD]})]
+        elif obj is None or obj.state == State.DRAFT:
+            fieldsets = [*fieldsets, (_("Note for the editor"), {"fields": [REVIEW_NOTE_FIELD]})]
         return fieldsets
 
     # --- Changes to a published record: a proposal, or a logged correction ---
@@ -250,10 +295,25 @@ class EditorialAdmin(CuratedAdmin):
         return super().response_change(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["state_moves"] = [
-            (name, *MOVE_LABELS[name]) for name in self.allowed_moves(request, obj)
-        ]
+        # Only a record that may be published needs to know its unpublished sources.
+        publishable = obj is not None and obj.state != State.PUBLISHED
+        pending = obj.unpublished_sources() if publishable else []
+        moves = []
+        for name in self.allowed_moves(request, obj, pending):
+            label, help_text = MOVE_LABELS[name]
+            if name == "_publish_with_sources":
+                label = ngettext(
+                    "Save and publish with its source",
+                    "Save and publish with its %(count)d sources",
+                    len(pending),
+                ) % {"count": len(pending)}
+                help_text = f"{help_text} ({', '.join(source.key for source in pending)})"
+            moves.append((name, label, help_text))
+        context["state_moves"] = moves
         context["current_state"] = obj.get_state_display() if obj else State.DRAFT.label
+        context["review_note"] = obj.review_note if obj and obj.state == State.REVIEW else ""
+        if obj is not None and obj.state != State.PUBLISHED:
+            context["preview_url"] = self.view_on_site(obj)
         if obj is not None and obj.state == State.PUBLISHED:
             context["proposals"] = open_proposals(obj)
             context["can_decide"] = self.has_publish_permission(request, obj)
@@ -267,16 +327,42 @@ class EditorialAdmin(CuratedAdmin):
         if move not in self.allowed_moves(request, obj):
             self.message_user(request, "You may not make that change of state.", messages.ERROR)
             return
+        if move == "_send_to_review":
+            note = request.POST.get(REVIEW_NOTE_FIELD, "")
+        with_sources = move == "_publish_with_sources"
         try:
-            obj.move_to(STATE_BUTTONS[move], user=request.user, reason=note)
+            obj.move_to(
+                STATE_BUTTONS[move], user=request.user, reason=note, with_sources=with_sources
+            )
         except StateChangeRefused as refusal:
-            self.message_user(request, f"Saved, but not moved: {refusal}", messages.WARNING)
-        else:
             self.message_user(
-                request, f"“{obj}” is now {obj.get_state_display().lower()}.", messages.SUCCESS
+                request,
+                gettext("Saved, but not moved: %(reason)s") % {"reason": refusal},
+                messages.WARNING,
+            )
+        else:
+            request._moved = True
+            self.message_user(
+                request,
+                gettext("“%(record)s” is now %(state)s.")
+                % {"record": obj, "state": obj.get_state_display().lower()},
+                messages.SUCCESS,
             )
 
-    def move_each(self, request, queryset, state, reason=""):
+    def response_post_save_add(self, request, obj):
+        # After a workflow button the curator stays on the record and sees its new state.
+        if getattr(request, "_moved", False):
+            return HttpResponseRedirect(
+                reverse(f"admin:tracker_{obj._meta.model_name}_change", args=[obj.pk])
+            )
+        return super().response_post_save_add(request, obj)
+
+    def response_post_save_change(self, request, obj):
+        if getattr(request, "_moved", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_post_save_change(request, obj)
+
+    def move_each(self, request, queryset, state, reason="", with_sources=False):
         """Move every selected record through its own checked save; report the outcome."""
         moved, refused = 0, []
         for obj in queryset:
@@ -284,7 +370,7 @@ class EditorialAdmin(CuratedAdmin):
                 continue
             try:
                 with transaction.atomic():
-                    obj.move_to(state, user=request.user, reason=reason)
+                    obj.move_to(state, user=request.user, reason=reason, with_sources=with_sources)
             except (StateChangeRefused, ConcurrentEditError) as problem:
                 refused.append(str(problem))
             else:
@@ -306,6 +392,13 @@ class EditorialAdmin(CuratedAdmin):
     @admin.action(description="Publish selected", permissions=["publish"])
     def publish(self, request, queryset):
         self.move_each(request, queryset, State.PUBLISHED)
+
+    @admin.action(
+        description=_("Publish selected with the sources they cite"),
+        permissions=["publish_with_sources"],
+    )
+    def publish_with_sources(self, request, queryset):
+        self.move_each(request, queryset, State.PUBLISHED, with_sources=True)
 
     @admin.action(description="Retract selected to draft", permissions=["publish"])
     def retract(self, request, queryset):
@@ -332,7 +425,8 @@ class CitationInline(admin.TabularInline):
     model = Citation
     form = CitationForm
     formset = CitationFormSet
-    fields = ["source", "supports", "locator", "quotation", "seen_version"]
+    fields = ["source", "source_state", "supports", "locator", "quotation", "seen_version"]
+    readonly_fields = ["source_state"]
     autocomplete_fields = ["source"]
     extra = 0
     formfield_overrides = {
@@ -343,6 +437,13 @@ class CitationInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")
+
+    @admin.display(description=_("source's state"))
+    def source_state(self, obj):
+        # The record publishes only with a published source: show which are not yet.
+        if obj.pk is None or obj.source_id is None:
+            return "–"
+        return obj.source.get_state_display()
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

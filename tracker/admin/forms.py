@@ -1,14 +1,131 @@
 """Admin forms: each carries the version its user saw, so no change is lost."""
 
+import datetime
+from typing import NamedTuple
+
 from django import forms
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .. import text
 from ..models import (
     ConcurrentEditError,
+    Event,
+    Source,
     State,
+    Station,
     supports_choices,
 )
+
+# --- Dates as researchers write them ----------------------------------------------------
+
+
+class PartialDate(NamedTuple):
+    """A date and how much of it the sources give: ``day``, ``month`` or ``year``."""
+
+    date: datetime.date | None
+    precision: str
+
+
+class PartialDateInput(forms.TextInput):
+    """A text box showing a date as it was typed: 2023, 2023-03 or 2023-03-15."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"placeholder": "2023-03", "size": 12, **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, PartialDate):
+            return text.format_partial_date(value.date, value.precision)
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return super().format_value(value)
+
+
+class PartialDateField(forms.Field):
+    """One box for a date at the precision the sources give, read as the sheets read it.
+
+    ``2023`` is the year, ``2023-03`` the month, ``2023-03-15`` the day; the
+    precision follows from what was typed (``text.parse_partial_date``).
+    """
+
+    widget = PartialDateInput
+    default_error_messages = {
+        "invalid": _(
+            "Write the date as YYYY (2023), YYYY-MM (2023-03) or YYYY-MM-DD (2023-03-15)."
+        ),
+        "impossible": _("“%(value)s” is not a real day of the calendar."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            _("As the source gives it: 2023, 2023-03 or 2023-03-15. The precision follows."),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, PartialDate):
+            return value
+        value = (value or "").strip()
+        if not value:
+            return PartialDate(None, "")
+        if not text.is_partial_date(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return PartialDate(*text.parse_partial_date(value))
+        except ValueError:
+            raise ValidationError(
+                self.error_messages["impossible"], code="impossible", params={"value": value}
+            ) from None
+
+    def prepare_value(self, value):
+        # Shown back as typed: 2023-03, not 01/03/2023.
+        if isinstance(value, PartialDate):
+            return text.format_partial_date(value.date, value.precision)
+        return super().prepare_value(value)
+
+    def validate(self, value):
+        if self.required and value.date is None:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+    def has_changed(self, initial, data):
+        try:
+            data = self.to_python(data)
+        except ValidationError:
+            return True
+        initial = initial if isinstance(initial, PartialDate) else self.to_python(initial)
+        return initial != data
+
+
+class PartialDatesForm(forms.ModelForm):
+    """A model form whose date fields are ``PartialDateField``s that also set a precision.
+
+    ``partial_dates`` maps each date field to its precision field; the
+    precision field stays off the form and is set from what was typed.
+    """
+
+    partial_dates: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for date_field, precision_field in self.partial_dates.items():
+            if date_field in self.fields:
+                self.initial[date_field] = PartialDate(
+                    getattr(self.instance, date_field),
+                    getattr(self.instance, precision_field) or "",
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        for date_field, precision_field in self.partial_dates.items():
+            value = cleaned.get(date_field)
+            if isinstance(value, PartialDate):
+                cleaned[date_field] = value.date
+                setattr(self.instance, precision_field, value.precision)
+        return cleaned
+
 
 # --- Forms: carry the version the user saw --------------------------------------------
 
@@ -55,6 +172,8 @@ class VersionedForm(forms.ModelForm):
 
 #: The note's field name; the citation formset reads it from the same POST.
 NOTE_FIELD = "public_note"
+#: The researcher's note to the editor, sent with "Save and send to review".
+REVIEW_NOTE_FIELD = "note_for_editor"
 
 
 class EditorialForm(VersionedForm):
@@ -73,6 +192,16 @@ class EditorialForm(VersionedForm):
             "Published records only. Editors: what changed and why, shown in the public "
             "corrections log (and the reason when withdrawing). Researchers: a note for "
             "the editor who reviews your proposal."
+        ),
+    )
+
+    note_for_editor = forms.CharField(
+        label=_("Note for the editor"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_(
+            "Optional, sent with “Save and send to review”: what the editor should check. "
+            "Never public."
         ),
     )
 
@@ -97,16 +226,91 @@ class EditorialForm(VersionedForm):
         return cleaned
 
 
+class UpperCaseCodeField(forms.CharField):
+    """A station code, upper-cased as typed: ``isl06`` is ISL06."""
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
 class StationForm(EditorialForm):
+    code = UpperCaseCodeField(
+        label=_("code"),
+        max_length=5,
+        help_text=_(
+            "The country's three-letter code and two digits, e.g. ISL01. Leave it blank "
+            "to take the country's next free code."
+        ),
+        required=False,
+    )
+
+    events = forms.ModelMultipleChoiceField(
+        label=_("events"),
+        queryset=Event.objects.order_by("-date", "slug"),
+        required=False,
+        widget=FilteredSelectMultiple(_("events"), is_stacked=False),
+        help_text=_(
+            "The events naming this station. On a published event your change waits for "
+            "an editor, as on the event's own page."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "events" in self.fields:
+            self.initial["events"] = list(self.instance.events.values_list("pk", flat=True))
+
     def clean(self):
         cleaned = super().clean()
-        code, country = cleaned.get("code"), cleaned.get("country")
-        if code and country and not code.startswith(country.code):
-            self.add_error(
-                "code",
-                f"A station's code starts with its country's ISO3 code: {country.code}01, "
-                f"{country.code}02…",
+        country = cleaned.get("country")
+        if not cleaned.get("code") and "code" not in self.errors:
+            if country is None:
+                self.add_error("code", gettext("Choose the country, or write the code."))
+            else:
+                cleaned["code"] = Station.next_free_code(country)
+        return cleaned
+
+
+class EventForm(PartialDatesForm, EditorialForm):
+    partial_dates = {"date": "date_precision"}
+    date = PartialDateField(label=_("date"))
+
+
+class SourceForm(PartialDatesForm, EditorialForm):
+    partial_dates = {"published_on": "published_precision"}
+    published_on = PartialDateField(label=_("publication date"), required=False)
+
+    key = forms.SlugField(
+        label=_("key"),
+        max_length=80,
+        required=False,
+        help_text=_(
+            "A short stable handle in lower case, words joined by hyphens, e.g. "
+            "safeguard-2022-09. Leave it blank to make one from the publisher and date."
+        ),
+        error_messages={
+            "invalid": _(
+                "Write the key in lower-case letters, digits and hyphens only, e.g. "
+                "bbc-2022-11 (no spaces or accents)."
             )
+        },
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("key") and "key" not in self.errors:
+            suggestion = Source.suggest_key(
+                cleaned.get("publisher", ""),
+                cleaned.get("published_on"),
+                getattr(self.instance, "published_precision", ""),
+                cleaned.get("title", ""),
+            )
+            if suggestion:
+                cleaned["key"] = suggestion
+            else:
+                self.add_error(
+                    "key", gettext("Write a key, or give a publisher or title to make one from.")
+                )
         return cleaned
 
 

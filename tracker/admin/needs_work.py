@@ -82,11 +82,34 @@ def needs_work_items():
     ]
 
 
+def review_queue(limit: int = 20) -> list[dict]:
+    """Records waiting for review, oldest first, with the note their researcher sent."""
+    queue = []
+    for model in (Station, Event, Source):
+        records = model.objects.filter(state=State.REVIEW).order_by("updated_at")
+        if model is Station:
+            records = records.select_related("country")
+        for record in records[:limit]:
+            queue.append(
+                {
+                    "record": record,
+                    "kind": model._meta.verbose_name,
+                    "note": record.review_note,
+                    "url": reverse(
+                        f"admin:tracker_{model._meta.model_name}_change", args=[record.pk]
+                    ),
+                    "waiting_since": record.updated_at,
+                }
+            )
+    return sorted(queue, key=lambda item: item["waiting_since"])
+
+
 def needs_work(request):
     """Admin page: what needs work, with counts and links to the filtered lists."""
     context = {
         **admin.site.each_context(request),
         "title": "What needs work",
         "items": needs_work_items(),
+        "review_queue": review_queue(),
     }
     return TemplateResponse(request, "admin/tracker/needs_work.html", context)

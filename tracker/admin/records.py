@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..resources import CitationResource, EventResource, SourceResource, StationResource
 from .editorial import CuratedAdmin, EditorialAdmin, EventCitationInline, StationCitationInline
-from .forms import CitationForm, StationForm
+from .forms import CitationForm, EventForm, SourceForm, StationForm
 from .list_filters import (
     CitationFilter,
     ContinentFilter,
@@ -93,12 +93,48 @@ class StationAdmin(StartedFromTipMixin, EditorialAdmin):
             {"fields": ["host", ("active_from", "active_until"), "status", "summary", "notes"]},
         ),
         ("Map", {"fields": [("latitude", "longitude")], "classes": ["collapse"]}),
-        ("Events", {"fields": ["event_links"]}),
-        ("Record", {"fields": ["state", "seen_version", ("created_at", "updated_at")]}),
+        (_("Events"), {"fields": ["events", "event_links"]}),
+        ("Record", {"fields": ["seen_version", ("created_at", "updated_at")]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "event_links"]
+
+    def get_changeform_initial_data(self, request):
+        # /admin/tracker/station/add/?country=ISL opens with ISL's next free code.
+        initial = super().get_changeform_initial_data(request)
+        country = Country.objects.filter(pk=str(initial.get("country", "")).upper()).first()
+        if country is not None:
+            initial["country"] = country.pk
+            initial.setdefault("code", Station.next_free_code(country))
+        return initial
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "events" in form.cleaned_data and not hasattr(request, "_proposing"):
+            self.save_events(request, form.instance, form.cleaned_data["events"])
+
+    def save_events(self, request, station, chosen):
+        """Link the station to the chosen events, as if each event's form were saved.
+
+        The station list is a fact of each event: on a published event a change
+        by someone who may not publish it becomes a proposal; an editor's is
+        logged in the corrections log.
+        """
+        chosen = set(chosen)
+        current = set(station.events.all())
+        note = request.POST.get("public_note", "")
+        for event in sorted(chosen ^ current, key=lambda e: e.pk):
+            stations = set(event.stations.all())
+            stations = stations | {station} if event in chosen else stations - {station}
+            if needs_proposal(event, request.user):
+                proposal = propose(event, {"stations": stations}, request.user, note=note)
+                proposal_message(request, event, proposal)
+                continue
+            before = public_facts(event) if event.state == State.PUBLISHED else None
+            event.stations.set(stations)
+            if before is not None:
+                log_published_change(event, before, request.user, note)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_citation_count()
@@ -120,7 +156,7 @@ class StationAdmin(StartedFromTipMixin, EditorialAdmin):
     def event_links(self, obj):
         events = obj.events.order_by("date") if obj.pk else []
         if not events:
-            return "None yet. Link a station from the event's page."
+            return gettext("None yet. Choose its events above.")
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
@@ -141,6 +177,7 @@ class StationAdmin(StartedFromTipMixin, EditorialAdmin):
 
 @admin.register(Event)
 class EventAdmin(StartedFromTipMixin, EditorialAdmin):
+    form = EventForm
     resource_classes = [EventResource]
     list_display = ["title", "date_display", "type", "state", "citation_count", "last_change"]
     list_filter = [
@@ -156,9 +193,9 @@ class EventAdmin(StartedFromTipMixin, EditorialAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [EventCitationInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", ("date", "date_precision"), "type"]}),
+        (None, {"fields": ["title", "slug", "date", "type"]}),
         ("What happened", {"fields": ["description", "countries", "stations"]}),
-        ("Record", {"fields": ["state", "seen_version", ("created_at", "updated_at")]}),
+        ("Record", {"fields": ["seen_version", ("created_at", "updated_at")]}),
     ]
 
     def get_queryset(self, request):
@@ -175,6 +212,7 @@ class EventAdmin(StartedFromTipMixin, EditorialAdmin):
 
 @admin.register(Source)
 class SourceAdmin(EditorialAdmin):
+    form = SourceForm
     resource_classes = [SourceResource]
     list_display = [
         "key",
@@ -193,7 +231,7 @@ class SourceAdmin(EditorialAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["key", "title", "authors", "publisher", ("kind", "language")]}),
-        ("Dates", {"fields": [("published_on", "published_precision"), "accessed_on"]}),
+        ("Dates", {"fields": ["published_on", "accessed_on"]}),
         ("Links", {"fields": ["url", "archived_url"]}),
         (
             _("Link health (manage.py check_sources)"),
@@ -204,11 +242,36 @@ class SourceAdmin(EditorialAdmin):
                 ]
             },
         ),
-        ("Record", {"fields": ["state", "seen_version", ("created_at", "updated_at")]}),
+        (_("Cited by"), {"fields": ["cited_by"]}),
+        ("Record", {"fields": ["seen_version", ("created_at", "updated_at")]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), *LINK_HEALTH_FIELDS]
+        return [*super().get_readonly_fields(request, obj), *LINK_HEALTH_FIELDS, "cited_by"]
+
+    @admin.display(description=_("records citing it"))
+    def cited_by(self, obj):
+        citations = (
+            obj.citations.select_related("station__country", "event").order_by(
+                "station__code", "event__slug"
+            )
+            if obj.pk
+            else []
+        )
+        rows = [
+            (
+                reverse(f"admin:tracker_{c.record_kind}_change", args=[c.record.pk]),
+                c.record,
+                c.record.get_state_display(),
+                f" · {c.locator}" if c.locator else "",
+            )
+            for c in citations
+        ]
+        if not rows:
+            return gettext("No station or event cites it yet.")
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a> · {}{}</li>', rows)
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_citation_count()

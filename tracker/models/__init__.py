@@ -23,6 +23,7 @@ from .editorial import (
 from .proposals import Proposal, log_published_change, needs_proposal, propose, public_facts
 from .records import LINK_HEALTH_FIELDS, Citation, Event, Source, Station, active_in_year
 from .reference import Bureau, Country
+from .rules import RULES, constraint_message, plain_errors
 from .sourcing import (
     SUPPORTABLE_FACTS,
     clean_supports,
@@ -42,6 +43,7 @@ from .tips import Tip, normalise_receipt
 
 __all__ = [
     "LINK_HEALTH_FIELDS",
+    "RULES",
     "SUPPORTABLE_FACTS",
     "Bureau",
     "Citation",
@@ -62,11 +64,13 @@ __all__ = [
     "active_in_year",
     "cached_while_unchanged",
     "clean_supports",
+    "constraint_message",
     "data_stamp",
     "data_version",
     "editorial_permissions",
     "format_supports",
     "parse_supports",
+    "plain_errors",
     "log_published_change",
     "needs_proposal",
     "propose",

@@ -10,9 +10,11 @@ overwrites a change they have not seen.
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import search, text
+from .rules import PlainRules
 
 
 class StateChangeRefused(Exception):
@@ -78,7 +80,7 @@ class PublishableQuerySet(models.QuerySet):
         return self.exclude(Exists(citations.objects.filter(**{field: OuterRef("pk")})))
 
 
-class Versioned(models.Model):
+class Versioned(PlainRules):
     """Timestamps and an optimistic-locking version checked on every save."""
 
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -148,6 +150,12 @@ class Editorial(Versioned):
     last_corrected_at = models.DateTimeField(
         _("last corrected"), null=True, blank=True, editable=False
     )
+    review_note = models.TextField(
+        _("note for the editor"),
+        blank=True,
+        editable=False,
+        help_text=_("What the researcher asked the editor to check when sending it to review."),
+    )
 
     class Meta:
         abstract = True
@@ -204,16 +212,49 @@ class Editorial(Versioned):
         """The record's key in public URLs: a station's code, an event's slug, a source's key."""
         return getattr(self, self.KEY_FIELD)
 
-    def publish_blocker(self) -> str:
-        """Why this record cannot be published now, or "" when it can."""
-        if self.requires_citation and (self.pk is None or not self.citations.exists()):
-            return (
-                f"{self._meta.verbose_name.capitalize()} “{self}” has no citation: "
-                "cite at least one source before publishing it."
-            )
+    def unpublished_sources(self) -> list:
+        """The sources this record cites that are not published yet (none for a source)."""
+        if not self.requires_citation or self.pk is None:
+            return []
+        from .records import Source  # the records build on this module
+
+        return list(
+            Source._base_manager.filter(citations__in=self.citations.all())
+            .exclude(state=State.PUBLISHED)
+            .distinct()
+            .order_by("key")
+        )
+
+    def publish_blocker(self, with_sources: bool = False) -> str:
+        """Why this record cannot be published now, or "" when it can.
+
+        A station or event needs a citation of a published source, so that its
+        public page always shows one; ``with_sources`` publishes its cited
+        sources with it, so a citation of any source will do.
+        """
+        if not self.requires_citation:
+            return ""
+        name = self._meta.verbose_name.capitalize()
+        if self.pk is None or not self.citations.exists():
+            return gettext(
+                "%(kind)s “%(record)s” has no citation: cite at least one source before "
+                "publishing it."
+            ) % {"kind": name, "record": self}
+        if with_sources or self.citations.filter(source__state=State.PUBLISHED).exists():
+            return ""
+        keys = ", ".join(source.key for source in self.unpublished_sources())
+        return gettext(
+            "%(kind)s “%(record)s” cites no published source (only %(keys)s): publish "
+            "it with its sources, or publish one of them first."
+        ) % {"kind": name, "record": self, "keys": keys}
+
+    def withdrawal_blocker(self) -> str:
+        """Why this published record may not leave the public site, or "" (sources override)."""
         return ""
 
-    def move_to(self, state: str, *, user=None, reason: str = "") -> None:
+    def move_to(
+        self, state: str, *, user=None, reason: str = "", with_sources: bool = False
+    ) -> None:
         """Move to another editorial state and save, recording the change in the history.
 
         Raises ``StateChangeRefused`` for a move the workflow does not allow (or a
@@ -221,7 +262,9 @@ class Editorial(Versioned):
         ``ConcurrentEditError`` when the record changed since it was loaded. Who
         may ask for which move is the caller's concern (the admin checks the
         ``publish_<model>`` permission). Leaving ``published`` is a withdrawal:
-        it goes into the public corrections log with ``reason``.
+        it goes into the public corrections log with ``reason``. Publishing
+        ``with_sources`` publishes the record's unpublished cited sources in the
+        same transaction (the caller checks ``publish_source``).
         """
         from .corrections import Correction  # the log builds on this module
 
@@ -238,11 +281,19 @@ class Editorial(Versioned):
                 f"{self._meta.verbose_name.capitalize()} “{self}” is {old.label.lower()}: "
                 f"it cannot move to {new.label.lower()}."
             )
-        if new == State.PUBLISHED and (reason := self.publish_blocker()):
-            raise StateChangeRefused(reason)
+        if new == State.PUBLISHED and (blocker := self.publish_blocker(with_sources)):
+            raise StateChangeRefused(blocker)
+        if withdrawing and (blocker := self.withdrawal_blocker()):
+            raise StateChangeRefused(blocker)
+        sources = self.unpublished_sources() if new == State.PUBLISHED and with_sources else []
         self.state = new
+        if new == State.REVIEW:
+            # The editor reads it on the record and in "What needs work".
+            self.review_note = reason.strip()
         self._change_reason = f"State: {old.label} → {new.label}"
         with transaction.atomic():
+            for source in sources:
+                source.move_to(State.PUBLISHED, user=user)
             self.save()
             if withdrawing:
                 Correction.objects.log_withdrawal(self, user, reason)

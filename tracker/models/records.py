@@ -9,6 +9,7 @@ from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, V
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -23,6 +24,7 @@ from .editorial import (
     editorial_permissions,
 )
 from .reference import Bureau, Country
+from .rules import constraint_message
 from .sourcing import ENCYCLOPEDIA_KIND, SourcedQuerySet, clean_supports
 
 
@@ -231,6 +233,21 @@ class Source(Editorial):
     def get_absolute_url(self):
         return reverse("tracker:source_detail", args=[self.key])
 
+    @classmethod
+    def suggest_key(cls, publisher: str, published_on, precision: str, title: str = "") -> str:
+        """A free key from the publisher (or title) and date: ``bbc-2022-11``, ``bbc-2022-11-2``."""
+        name = slugify(publisher or title)[:50].strip("-")
+        if not name:
+            return ""
+        dated = text.format_partial_date(published_on, precision or "day")
+        base = "-".join(part for part in (name, dated) if part)
+        taken = set(cls._base_manager.filter(key__startswith=base).values_list("key", flat=True))
+        key, n = base, 1
+        while key in taken:
+            n += 1
+            key = f"{base}-{n}"
+        return key
+
     @property
     def published_display(self) -> str:
         if self.published_on is None:
@@ -241,6 +258,21 @@ class Source(Editorial):
         self.search_text = text.normalise(
             " ".join([self.key, self.title, self.authors, self.publisher])
         )
+
+    def withdrawal_blocker(self) -> str:
+        """Refused when a published station or event cites no other published source."""
+        others = Citation.objects.filter(source__state=State.PUBLISHED).exclude(source=self)
+        stranded = []
+        for kind, model in (("station", Station), ("event", Event)):
+            records = model.objects.published().filter(citations__source=self)
+            records = records.exclude(Exists(others.filter(**{kind: OuterRef("pk")})))
+            stranded += [str(record) for record in records.distinct()[:5]]
+        if not stranded:
+            return ""
+        return gettext(
+            "Source “%(source)s” is the only published source of %(records)s: cite another "
+            "published source there first, or withdraw them."
+        ) % {"source": self, "records": ", ".join(stranded)}
 
     @property
     def url_broken(self) -> bool:
@@ -360,6 +392,24 @@ class Station(Editorial):
 
     def get_absolute_url(self):
         return reverse("tracker:station_detail", args=[self.code])
+
+    def clean(self):
+        super().clean()
+        # station_code_matches_country compares expressions that Django's Python-side
+        # check cannot evaluate (it passes them): say the rule here, in its words.
+        if self.code and self.country_id and not self.code.startswith(self.country_id):
+            raise ValidationError({"code": constraint_message("station_code_matches_country")})
+
+    @classmethod
+    def next_free_code(cls, country) -> str:
+        """The country's next unused code: one above its highest (ISL01 for the first)."""
+        codes = cls._base_manager.filter(code__startswith=country.pk).values_list("code", flat=True)
+        numbers = [int(code[3:]) for code in codes if code[3:].isdigit()]
+        following = max(numbers, default=0) + 1
+        if following > 99:
+            # Every number above the highest is taken: use the first gap.
+            following = min(set(range(1, 100)) - set(numbers), default=99)
+        return f"{country.pk}{following:02d}"
 
     @property
     def active(self) -> str:
@@ -632,18 +682,32 @@ class Citation(Versioned):
         """
         if self.pk is None:
             return ""
-        saved = Citation._base_manager.filter(pk=self.pk).select_related("station", "event")
+        saved = Citation._base_manager.filter(pk=self.pk).select_related(
+            "station", "event", "source"
+        )
         saved = saved.first()
         if saved is None:
             return ""
         record = saved.record
         if moving_to is not None and moving_to == record:
             return ""
-        if record.state == State.PUBLISHED and not record.citations.exclude(pk=self.pk).exists():
+        if record.state != State.PUBLISHED:
+            return ""
+        others = record.citations.exclude(pk=self.pk)
+        if not others.exists():
             return (
                 f"{record._meta.verbose_name.capitalize()} “{record}” is published and "
                 "this is its only citation: cite another source first, or withdraw it."
             )
+        # Its public page always shows a published source.
+        if (
+            saved.source.state == State.PUBLISHED
+            and not others.filter(source__state=State.PUBLISHED).exists()
+        ):
+            return gettext(
+                "%(kind)s “%(record)s” is published and this is its only citation of a "
+                "published source: publish another of its sources first, or withdraw it."
+            ) % {"kind": record._meta.verbose_name.capitalize(), "record": record}
         return ""
 
     def save(self, *args, **kwargs):

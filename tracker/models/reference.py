@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .editorial import Continent
+from .rules import PlainRules
 
 
-class Country(models.Model):
+class Country(PlainRules):
     """An ISO 3166-1 country; every country exists, with stations or not."""
 
     code = models.CharField("ISO 3166-1 alpha-3", max_length=3, primary_key=True)

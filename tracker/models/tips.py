@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .records import Event, Station
+from .rules import PlainRules
 
 #: Letters and digits that cannot be mistaken for one another when copied by hand.
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -50,7 +51,7 @@ class TipQuerySet(models.QuerySet):
         return self.filter(state=Tip.State.DECLINED, closed_at__lt=cutoff)
 
 
-class Tip(models.Model):
+class Tip(PlainRules):
     """A reader's report or correction, with its triage state."""
 
     class State(models.TextChoices):

@@ -246,16 +246,22 @@ def render_station(request, code) -> str | None:
     )
     if station is None:
         return None
+    return render_to_string(
+        "tracker/station_detail.html", station_context(request, station), request
+    )
+
+
+def station_context(request, station) -> dict:
+    """The station page's context, for a station loaded with its citations and events."""
     point, point_source = station_point(station)
     dots = station_dots([station])
-    context = {
+    return {
         "station": station,
         "point_source": point_source,
         "map": country_map(station.country, 1, dots),
         "sourcing": sourcing(station.public_citations, "station"),
         **citation_context(request, station),
     }
-    return render_to_string("tracker/station_detail.html", context, request)
 
 
 @require_safe
@@ -283,12 +289,16 @@ def event_detail(request, slug):
     event = Event.objects.published().with_public_details().filter(slug=slug).first()
     if event is None:
         return gone_or_404(request, "event", slug, "No published event with this slug.")
-    context = {
+    return render(request, "tracker/event_detail.html", event_context(request, event))
+
+
+def event_context(request, event) -> dict:
+    """The event page's context, for an event loaded with its details."""
+    return {
         "event": event,
         "sourcing": sourcing(event.public_citations, "event"),
         **citation_context(request, event),
     }
-    return render(request, "tracker/event_detail.html", context)
 
 
 @require_safe
@@ -331,6 +341,11 @@ def source_detail(request, key):
     source = Source.objects.published().filter(key=key).first()
     if source is None:
         return gone_or_404(request, "source", key, "No published source with this key.")
+    return render(request, "tracker/source_detail.html", source_context(request, source))
+
+
+def source_context(request, source) -> dict:
+    """The source page's context: the source and the published records citing it."""
     station_citations = (
         Citation.objects.public()
         .filter(source=source, station__in=Station.objects.published())
@@ -343,14 +358,13 @@ def source_detail(request, key):
         .select_related("event")
         .order_by("-event__date", "event__slug")
     )
-    context = {
+    return {
         "source": source,
         "station_citations": station_citations,
         "event_citations": event_citations,
         "kind": Source.Kind(source.kind).label if source.kind in Source.Kind.values else "",
         **citation_context(request, source),
     }
-    return render(request, "tracker/source_detail.html", context)
 
 
 @require_safe
