@@ -1,5 +1,11 @@
-"""URL configuration: the admin and the public tracker."""
+"""URL configuration: the admin and the public tracker.
 
+The tracker's pages answer in English at their plain addresses and in Chinese
+under /zh-hans/ and /zh-hant/: the language is part of the address, so links,
+caches and search engines each see one language per URL.
+"""
+
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,5 +14,5 @@ from tracker.admin import needs_work
 urlpatterns = [
     path("admin/needs-work/", admin.site.admin_view(needs_work), name="admin-needs-work"),
     path("admin/", admin.site.urls),
-    path("", include("tracker.urls")),
+    *i18n_patterns(path("", include("tracker.urls")), prefix_default_language=False),
 ]
