@@ -108,7 +108,7 @@ class Localized(NamedTuple):
     def __str__(self) -> str:
         return self.text
 
-    def __html__(self) -> str:
+    def html(self):
         """The text, and where it stands in for a missing translation, marked as English."""
         if not self.fallback or not self.text:
             return format_html("{}", self.text)

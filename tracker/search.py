@@ -79,6 +79,8 @@ def city_aliases(city: str, iso3: str) -> tuple[str, ...]:
 def station_search_text(station) -> str:
     """The normalised text a station is found by (works on historical models too)."""
     parts = [station.code, station.city, station.location, station.host, station.summary]
+    # getattr: historical models from before the Chinese summaries lack them.
+    parts += [getattr(station, f"summary_{suffix}", "") for suffix in ("zh_hans", "zh_hant")]
     if station.country_id:
         country = station.country
         parts += [country.code, country.name, *country_aliases(country.code)]
@@ -178,6 +180,8 @@ def match_reasons(station, query: str) -> list:
         ),
         (gettext("Host organisation"), station.host),
         (gettext("Summary"), station.summary),
+        (gettext("Summary (Simplified Chinese)"), station.summary_zh_hans),
+        (gettext("Summary (Traditional Chinese)"), station.summary_zh_hant),
         (gettext("Country, also called"), " · ".join(country_aliases(country.code))),
         (
             gettext("City, also called"),

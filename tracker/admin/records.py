@@ -92,6 +92,7 @@ class StationAdmin(StartedFromTipMixin, EditorialAdmin):
             "Facts",
             {"fields": ["host", ("active_from", "active_until"), "status", "summary", "notes"]},
         ),
+        ("Chinese", {"fields": ["summary_zh_hans", "summary_zh_hant"]}),
         ("Map", {"fields": [("latitude", "longitude")], "classes": ["collapse"]}),
         ("Events", {"fields": ["event_links"]}),
         ("Record", {"fields": ["state", "seen_version", ("created_at", "updated_at")]}),
@@ -158,6 +159,16 @@ class EventAdmin(StartedFromTipMixin, EditorialAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", ("date", "date_precision"), "type"]}),
         ("What happened", {"fields": ["description", "countries", "stations"]}),
+        (
+            "Chinese",
+            {
+                "fields": [
+                    ("title_zh_hans", "title_zh_hant"),
+                    "description_zh_hans",
+                    "description_zh_hant",
+                ]
+            },
+        ),
         ("Record", {"fields": ["state", "seen_version", ("created_at", "updated_at")]}),
     ]
 
@@ -193,6 +204,7 @@ class SourceAdmin(EditorialAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["key", "title", "authors", "publisher", ("kind", "language")]}),
+        ("Chinese", {"fields": [("title_zh_hans", "title_zh_hant")]}),
         ("Dates", {"fields": [("published_on", "published_precision"), "accessed_on"]}),
         ("Links", {"fields": ["url", "archived_url"]}),
         (
