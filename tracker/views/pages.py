@@ -164,12 +164,12 @@ def station_list(request):
         "search_elsewhere": remove_others(request, "q") if query and len(chips) > 1 else "",
         "data_query": data_query(request),
         "sort_choices": [
-            ("", "Code"),
-            ("country", "Country"),
-            ("city", "City"),
-            ("bureau", "Bureau"),
-            ("active", "First active year"),
-            ("-active", "Most recently active first"),
+            ("", gettext("Code")),
+            ("country", gettext("Country")),
+            ("city", gettext("City")),
+            ("bureau", gettext("Bureau")),
+            ("active", gettext("First active year")),
+            ("-active", gettext("Most recently active first")),
         ],
         "current_sort": request.GET.get("sort", ""),
     }
