@@ -8,6 +8,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from tracker.models import Event, Station
 
@@ -131,9 +132,11 @@ def test_record_texts_show_in_chinese_and_english_is_marked_where_none_is_writte
     station = Station.objects.get(code="GBR02")
     page = client.get("/zh-hans/stations/GBR02/").content.decode()
     assert station.summary_zh_hans in page
-    Station.objects.filter(pk=station.pk).update(summary_zh_hant="")
+    # Moving updated_at tells the page cache the data changed, as a save does.
+    now = timezone.now()
+    Station.objects.filter(pk=station.pk).update(summary_zh_hant="", updated_at=now)
     event = Event.objects.published().filter(stations=station).first()
-    Event.objects.filter(pk=event.pk).update(title_zh_hant="")
+    Event.objects.filter(pk=event.pk).update(title_zh_hant="", updated_at=now)
     page = client.get("/zh-hant/stations/GBR02/").content.decode()
     assert f'<span lang="en">{event.title}</span> <span class="lang-note">(英文)</span>' in page
     assert '<p lang="en">' in page
