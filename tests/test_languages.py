@@ -138,7 +138,7 @@ def test_record_texts_show_in_chinese_and_english_is_marked_where_none_is_writte
     event = Event.objects.published().filter(stations=station).first()
     Event.objects.filter(pk=event.pk).update(title_zh_hant="", updated_at=now)
     page = client.get("/zh-hant/stations/GBR02/").content.decode()
-    assert f'<span lang="en">{event.title}</span> <span class="lang-note">(英文)</span>' in page
+    assert f'<span lang="en">{event.title}</span> <span class="lang-note">（英文）</span>' in page
     assert '<p lang="en">' in page
 
 
