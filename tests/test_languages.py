@@ -171,7 +171,9 @@ def test_english_search_stays_accent_and_case_insensitive(client):
 
 @pytest.mark.parametrize("language", ["zh_Hans", "zh_Hant"])
 def test_catalogues_are_complete(language):
-    catalogue = polib.pofile(Path(settings.BASE_DIR, "locale", language, "LC_MESSAGES", "django.po"))
+    catalogue = polib.pofile(
+        Path(settings.BASE_DIR, "locale", language, "LC_MESSAGES", "django.po")
+    )
     missing = [entry.msgid for entry in catalogue.untranslated_entries()]
     fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
     assert not missing, missing

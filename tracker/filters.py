@@ -22,7 +22,6 @@ from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext_lazy as _
 
 from .languages import country_name
-
 from .models import (
     Bureau,
     Continent,
@@ -220,7 +219,9 @@ class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
         choices = [
             {
                 "value": row["bureau__slug"],
-                "label": Bureau(name=row["bureau__name"], name_zh=row["bureau__name_zh"]).local_name,
+                "label": Bureau(
+                    name=row["bureau__name"], name_zh=row["bureau__name_zh"]
+                ).local_name,
                 "count": row["n"],
                 "selected": row["bureau__slug"] in selected,
             }

@@ -90,7 +90,9 @@ def language_links(request, query: str = "") -> list[LanguageLink]:
     query = f"?{query}" if query else ""
     here = current()
     return [
-        LanguageLink(code, LANGUAGE_TAGS[code], name, path_in(code, request.path) + query, code == here)
+        LanguageLink(
+            code, LANGUAGE_TAGS[code], name, path_in(code, request.path) + query, code == here
+        )
         for code, name in settings.LANGUAGES
     ]
 

@@ -180,13 +180,14 @@ def match_reasons(station, query: str) -> list:
         ),
         (gettext("Host organisation"), station.host),
         (gettext("Summary"), station.summary),
-        (gettext("Summary (Simplified Chinese)"), station.summary_zh_hans),
-        (gettext("Summary (Traditional Chinese)"), station.summary_zh_hant),
         (gettext("Country, also called"), " · ".join(country_aliases(country.code))),
         (
             gettext("City, also called"),
             " · ".join(city_aliases(station.city, country.code)) if station.city else "",
         ),
+        # After the names: a place's own name explains a match better than a summary.
+        (gettext("Summary (Simplified Chinese)"), station.summary_zh_hans),
+        (gettext("Summary (Traditional Chinese)"), station.summary_zh_hant),
     ]
     reasons, found = [], set()
     for label, value in fields:

@@ -35,6 +35,7 @@ from ..filters import (
     remove_others,
     without_blanks,
 )
+from ..languages import country_name
 from ..models import (
     Bureau,
     Citation,
@@ -50,7 +51,6 @@ from ..models import (
 )
 from ..places import country_map, map_legend, station_dots, station_point, world_map
 from ..search import match_reasons
-from ..languages import country_name
 from ..text import count_noun
 
 #: Rows per page on the station and event lists.
@@ -110,7 +110,9 @@ def home_figures() -> dict:
             {
                 "slug": row["bureau__slug"],
                 # On a Chinese page the Chinese name is the label and needs no repeat.
-                "label": Bureau(name=row["bureau__name"], name_zh=row["bureau__name_zh"]).local_name,
+                "label": Bureau(
+                    name=row["bureau__name"], name_zh=row["bureau__name_zh"]
+                ).local_name,
                 "name_zh": row["bureau__name_zh"] if languages.current() == "en" else "",
                 "count": row["n"],
             }
