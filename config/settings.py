@@ -112,6 +112,9 @@ MIDDLEWARE = [
     # for every public URL; above the session so a kept page costs no more.
     "tracker.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language from its URL prefix (/zh-hans/, /zh-hant/; none for English),
+    # never from a cookie or Accept-Language, so a cached page is the same for everyone.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -244,7 +247,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
+# English at the unprefixed URLs, Chinese under /zh-hans/ and /zh-hant/ (config/urls.py).
+# The names are each language's own, as the language switcher shows them.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,11 @@
-"""URL configuration: the admin and the public tracker."""
+"""URL configuration: the admin and the public tracker.
 
+The tracker's pages answer in English at their plain addresses and in Chinese
+under /zh-hans/ and /zh-hant/: the language is part of the address, so links,
+caches and search engines each see one language per URL.
+"""
+
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,5 +21,5 @@ urlpatterns = [
         name="admin-preview",
     ),
     path("admin/", admin.site.urls),
-    path("", include("tracker.urls")),
+    *i18n_patterns(path("", include("tracker.urls")), prefix_default_language=False),
 ]

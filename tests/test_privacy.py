@@ -47,8 +47,10 @@ class Loads(HTMLParser):
                 self.inline.append("inline <script>")
         if tag in ("img", "iframe", "audio", "video", "source", "embed") and attrs.get("src"):
             self.fetched.append(attrs["src"])
-        # rel=canonical names the page's own address; a browser does not fetch it.
-        if tag == "link" and attrs.get("href") and attrs.get("rel") != "canonical":
+        # rel=canonical names the page's own address, rel=alternate hreflang the same page
+        # in another language; a browser fetches neither.
+        names_a_page = attrs.get("rel") == "canonical" or attrs.get("hreflang")
+        if tag == "link" and attrs.get("href") and not names_a_page:
             self.fetched.append(attrs["href"])
 
 

@@ -86,6 +86,28 @@ def test_a_large_section_is_split_into_parts_listed_in_the_index(client, monkeyp
     index = parse_xml(client.get(reverse("tracker:sitemap")).content)
     locs = [loc.text for loc in index.findall("sm:sitemap/sm:loc", NS)]
     assert "http://testserver/sitemap-stations.xml" in locs
-    assert "http://testserver/sitemap-stations.xml?p=3" in locs  # 70 stations, 30 a part
+    # 70 stations in three languages, 30 pages a part.
+    assert "http://testserver/sitemap-stations.xml?p=7" in locs
     pages = sitemap_urls(client)
-    assert sum("/stations/" in url and url.count("/") == 5 for url in pages) == 70
+    english = [url for url in pages if url.startswith("http://testserver/stations/")]
+    assert sum(url.count("/") == 5 for url in english) == 70
+    # The 70 station pages and the station list, in Traditional Chinese.
+    assert sum(url.startswith("http://testserver/zh-hant/stations/") for url in pages) == 71
+
+
+def test_every_page_is_listed_in_each_language_with_its_alternates(client):
+    response = client.get("/sitemap-stations.xml")
+    root = parse_xml(response.content)
+    xhtml = "{http://www.w3.org/1999/xhtml}link"
+    entry = next(
+        url
+        for url in root.findall("sm:url", NS)
+        if url.find("sm:loc", NS).text == "http://testserver/zh-hans/stations/IRL01/"
+    )
+    alternates = {link.get("hreflang"): link.get("href") for link in entry.iter(xhtml)}
+    assert alternates == {
+        "en": "http://testserver/stations/IRL01/",
+        "zh-hans": "http://testserver/zh-hans/stations/IRL01/",
+        "zh-hant": "http://testserver/zh-hant/stations/IRL01/",
+        "x-default": "http://testserver/stations/IRL01/",
+    }

@@ -103,11 +103,11 @@ def station_title(station: Station) -> str:
         return _("%(code)s: overseas police service station in %(city)s, %(country)s") % {
             "code": station.code,
             "city": station.city,
-            "country": station.country.name,
+            "country": station.country.local_name,
         }
     return _("%(code)s: overseas police service station, %(country)s") % {
         "code": station.code,
-        "country": station.country.name,
+        "country": station.country.local_name,
     }
 
 

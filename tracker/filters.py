@@ -19,7 +19,9 @@ import django_filters
 from django import forms
 from django.db.models import CharField, Count, Min
 from django.db.models.functions import Cast, Substr
+from django.utils.translation import gettext_lazy as _
 
+from .languages import country_name
 from .models import (
     Bureau,
     Continent,
@@ -82,31 +84,31 @@ class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
     """The filters of ``/stations/`` and its data URLs."""
 
     q = django_filters.CharFilter(
-        label="Search",
+        label=_("Search"),
         method=search,
         widget=forms.TextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH}),
     )
     country = UpperCaseCountryFilter(
-        label="Country",
+        label=_("Country"),
         queryset=Country.objects.all(),
         to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
     )
     continent = django_filters.ChoiceFilter(
-        label="Continent", field_name="country__continent", choices=PUBLIC_CONTINENTS
+        label=_("Continent"), field_name="country__continent", choices=PUBLIC_CONTINENTS
     )
     bureau = django_filters.ModelChoiceFilter(
-        label="Bureau", queryset=Bureau.objects.all(), to_field_name="slug"
+        label=_("Bureau"), queryset=Bureau.objects.all(), to_field_name="slug"
     )
-    status = django_filters.ChoiceFilter(label="Status", choices=Station.Status.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Station.Status.choices)
     active_in = django_filters.NumberFilter(
-        label="Active in",
+        label=_("Active in"),
         method="filter_active_in",
         min_value=MIN_YEAR,
         max_value=MAX_YEAR,
     )
     sort = django_filters.OrderingFilter(
-        label="Sort by",
+        label=_("Sort by"),
         fields=(
             ("code", "code"),
             ("country__name", "country"),
@@ -115,11 +117,11 @@ class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
             ("active_from", "active"),
         ),
         field_labels={
-            "code": "Code",
-            "country__name": "Country",
-            "city": "City",
-            "bureau__name": "Bureau",
-            "active_from": "First active year",
+            "code": _("Code"),
+            "country__name": _("Country"),
+            "city": _("City"),
+            "bureau__name": _("Bureau"),
+            "active_from": _("First active year"),
         },
     )
 
@@ -191,7 +193,7 @@ class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
         choices = {
             row["country_id"]: {
                 "value": row["country_id"],
-                "label": row["country__name"],
+                "label": country_name(row["country_id"], row["country__name"]),
                 "count": row["n"],
                 "selected": row["country_id"] in selected,
             }
@@ -202,7 +204,7 @@ class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
         for country in self.form.cleaned_data.get("country") or []:
             choices.setdefault(
                 country.code,
-                {"value": country.code, "label": country.name, "count": 0, "selected": True},
+                {"value": country.code, "label": country.local_name, "count": 0, "selected": True},
             )
         return sorted(choices.values(), key=lambda choice: choice["label"])
 
@@ -210,14 +212,16 @@ class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
         rows = (
             self.queryset_without("bureau")
             .order_by()
-            .values("bureau__slug", "bureau__name")
+            .values("bureau__slug", "bureau__name", "bureau__name_zh")
             .annotate(n=Count("pk"))
         )
         selected = self._selected("bureau")
         choices = [
             {
                 "value": row["bureau__slug"],
-                "label": row["bureau__name"],
+                "label": Bureau(
+                    name=row["bureau__name"], name_zh=row["bureau__name_zh"]
+                ).local_name,
                 "count": row["n"],
                 "selected": row["bureau__slug"] in selected,
             }
@@ -226,7 +230,7 @@ class StationFilter(CachedFacetsMixin, django_filters.FilterSet):
         chosen = self.form.cleaned_data.get("bureau")
         if chosen and chosen.slug not in {choice["value"] for choice in choices}:
             choices.append(
-                {"value": chosen.slug, "label": chosen.name, "count": 0, "selected": True}
+                {"value": chosen.slug, "label": chosen.local_name, "count": 0, "selected": True}
             )
         return sorted(choices, key=lambda choice: (-choice["count"], choice["label"]))
 
@@ -261,12 +265,12 @@ class EventFilter(CachedFacetsMixin, django_filters.FilterSet):
     """The filters of ``/events/`` and its data URLs."""
 
     q = django_filters.CharFilter(
-        label="Search",
+        label=_("Search"),
         method=search,
         widget=forms.TextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH}),
     )
     country = UpperCaseCountryFilter(
-        label="Country",
+        label=_("Country"),
         field_name="countries",
         queryset=Country.objects.all(),
         to_field_name="code",
@@ -274,14 +278,14 @@ class EventFilter(CachedFacetsMixin, django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
     type = django_filters.MultipleChoiceFilter(
-        label="Type", choices=Event.Type.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Type"), choices=Event.Type.choices, widget=forms.CheckboxSelectMultiple
     )
-    station = django_filters.CharFilter(label="Station", method="filter_station")
+    station = django_filters.CharFilter(label=_("Station"), method="filter_station")
     year = django_filters.NumberFilter(
-        label="Year", method="filter_year", min_value=MIN_YEAR, max_value=MAX_YEAR
+        label=_("Year"), method="filter_year", min_value=MIN_YEAR, max_value=MAX_YEAR
     )
     to = django_filters.NumberFilter(
-        label="To year", method="filter_to", min_value=MIN_YEAR, max_value=MAX_YEAR
+        label=_("To year"), method="filter_to", min_value=MIN_YEAR, max_value=MAX_YEAR
     )
 
     class Meta:
@@ -369,7 +373,7 @@ class EventFilter(CachedFacetsMixin, django_filters.FilterSet):
         countries = [
             {
                 "value": row["code"],
-                "label": row["name"],
+                "label": country_name(row["code"], row["name"]),
                 "count": row["n"],
                 "selected": row["code"] in chosen,
             }
@@ -381,7 +385,7 @@ class EventFilter(CachedFacetsMixin, django_filters.FilterSet):
 # "from" is a Python keyword, so the contract's parameter is added by name.
 EventFilter.base_filters["from"] = django_filters.NumberFilter(
     field_name="from",
-    label="From year",
+    label=_("From year"),
     method="filter_from",
     min_value=MIN_YEAR,
     max_value=MAX_YEAR,
@@ -419,7 +423,7 @@ def active_filters(request, filterset) -> list[dict]:
                 raw = [v for v in request.GET.getlist(name) if v.strip().upper() == country.code]
                 chips.append(
                     {
-                        "label": f"{field.label}: {country.name}",
+                        "label": f"{field.label}: {country.local_name}",
                         "remove": remove_param(request.GET, name, raw),
                     }
                 )
@@ -434,7 +438,7 @@ def active_filters(request, filterset) -> list[dict]:
                 )
             continue
         if isinstance(value, Bureau):
-            shown = value.name
+            shown = value.local_name
         elif name in labels:
             shown = labels[name].get(value, value)
         elif isinstance(value, float | int):

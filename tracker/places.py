@@ -17,9 +17,11 @@ import re
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from . import text, worldmap
 from .countries import country_point
+from .text import count_noun
 
 
 @functools.cache
@@ -135,8 +137,8 @@ def country_map(country, count: int, dots: list[dict]) -> str:
     svg = worldmap.render_svg(
         {iso3: max(count, 1)},
         lambda code: reverse("tracker:country_detail", args=[code]),
-        f"Map of {country.name}",
-        names={iso3: country.name},
+        gettext("Map of %(country)s") % {"country": country.local_name},
+        names={iso3: country.local_name},
         points={iso3: p} if (p := country_point(iso3)) else None,
     )
     projected = [worldmap.project(*dot["point"]) for dot in dots]
@@ -183,9 +185,9 @@ def station_dots(stations) -> list[dict]:
 def map_legend() -> list[dict]:
     """The shading classes of the map and the counts they stand for."""
     return [
-        {"css": "q1", "label": "1 station"},
-        {"css": "q2", "label": "2 stations"},
+        {"css": "q1", "label": count_noun(1, "station")},
+        {"css": "q2", "label": count_noun(2, "station")},
         {"css": "q3", "label": "3–4"},
         {"css": "q4", "label": "5–8"},
-        {"css": "q5", "label": "9 or more"},
+        {"css": "q5", "label": gettext("9 or more")},
     ]

@@ -78,6 +78,8 @@ def city_aliases(city: str, iso3: str) -> tuple[str, ...]:
 def station_search_text(station) -> str:
     """The normalised text a station is found by (works on historical models too)."""
     parts = [station.code, station.city, station.location, station.host, station.summary]
+    # getattr: historical models from before the Chinese summaries lack them.
+    parts += [getattr(station, f"summary_{suffix}", "") for suffix in ("zh_hans", "zh_hant")]
     if station.country_id:
         country = station.country
         parts += [country.code, country.name, *country_aliases(country.code)]
@@ -182,6 +184,9 @@ def match_reasons(station, query: str) -> list:
             gettext("City, also called"),
             " · ".join(city_aliases(station.city, country.code)) if station.city else "",
         ),
+        # After the names: a place's own name explains a match better than a summary.
+        (gettext("Summary (Simplified Chinese)"), station.summary_zh_hans),
+        (gettext("Summary (Traditional Chinese)"), station.summary_zh_hant),
     ]
     reasons, found = [], set()
     for label, value in fields:

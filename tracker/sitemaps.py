@@ -15,7 +15,16 @@ from django.urls import reverse
 from .models import Bureau, Country, Event, Source, State, Station
 
 
-class RecordSitemap(Sitemap):
+class InEveryLanguage:
+    """Each page once per language (/, /zh-hans/, /zh-hant/), each entry listing the
+    others and the English page as x-default, as search engines read hreflang."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class RecordSitemap(InEveryLanguage, Sitemap):
     """The pages of one kind of published record, each with its ``updated_at``."""
 
     #: Pages per sitemap file; more make a second part, listed in the index.
@@ -49,7 +58,7 @@ class SourceSitemap(RecordSitemap):
     order = "key"
 
 
-class PlaceSitemap(Sitemap):
+class PlaceSitemap(InEveryLanguage, Sitemap):
     """Countries or bureaus with published stations; last change: their latest station's."""
 
     limit = 10_000
@@ -80,7 +89,7 @@ class BureauSitemap(PlaceSitemap):
     order = "slug"
 
 
-class PageSitemap(Sitemap):
+class PageSitemap(InEveryLanguage, Sitemap):
     """The pages that are not records: home, the lists, the methodology."""
 
     def items(self):

@@ -9,7 +9,9 @@ import re
 import unicodedata
 from datetime import date
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
+
+from .hanzi import to_simplified
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _APOSTROPHES = re.compile(r"['’ʼ`]")
@@ -22,11 +24,13 @@ def normalise(text: str) -> str:
     Chinese characters are kept and each run of them is followed by its
     toneless pinyin written together ("海外" gives "海外 haiwai"), so that
     Chinese, pinyin with tone marks and pinyin without them all meet.
+    Traditional characters are folded to Simplified first, so a query in
+    either script finds a text in either ("荷蘭" finds "荷兰").
     """
     if not text:
         return ""
     if _HAN.search(text):
-        text = _HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", text)
+        text = _HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", to_simplified(text))
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = _APOSTROPHES.sub("", stripped.casefold())
@@ -157,18 +161,39 @@ def format_partial_date(value: date | None, precision: str) -> str:
 
 
 def describe_partial_date(value: date | None, precision: str) -> str:
-    """A date as a reader would say it at its precision ("November 2022")."""
+    """A date as a reader would say it at its precision, in the page's language
+    ("November 2022", "2022年11月")."""
+    from .languages import partial_date
+
     if value is None:
-        return "date unknown"
-    if precision == "year":
-        return str(value.year)
-    if precision == "month":
-        return value.strftime("%B %Y")
-    return f"{value.day} {value.strftime('%B %Y')}"
+        return gettext("date unknown")
+    return partial_date(value, precision)
+
+
+#: Counted nouns in words, with each language's plural rules (the catalogues').
+_NONE = {
+    "station": gettext_lazy("No stations"),
+    "event": gettext_lazy("No events"),
+    "source": gettext_lazy("No sources"),
+    "country": gettext_lazy("No countries"),
+}
+_SOME = {
+    "station": ngettext_lazy("%(count)s station", "%(count)s stations", "n"),
+    "event": ngettext_lazy("%(count)s event", "%(count)s events", "n"),
+    "source": ngettext_lazy("%(count)s source", "%(count)s sources", "n"),
+    "country": ngettext_lazy("%(count)s country", "%(count)s countries", "n"),
+}
 
 
 def count_noun(count: int, singular: str, plural: str | None = None) -> str:
-    """ "No stations", "1 station", "1,234 stations"."""
+    """ "No stations", "1 station", "1,234 stations", in the page's language for the
+    tracker's own nouns (station, event, source, country)."""
+    from .languages import number
+
+    if singular in _SOME:
+        if count == 0:
+            return str(_NONE[singular])
+        return _SOME[singular] % {"n": count, "count": number(count)}
     plural = plural or f"{singular}s"
     if count == 0:
         return f"No {plural}"

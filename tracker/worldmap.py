@@ -28,6 +28,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pycountry
+from django.utils.translation import ngettext
 
 DATA_PATH = Path(__file__).parent / "static/tracker/vendor/world-atlas/countries-110m.json"
 
@@ -313,7 +314,10 @@ def bucket(count: int) -> str:
 
 
 def _label(name: str, count: int) -> str:
-    return f"{name}: {count} station{'' if count == 1 else 's'}"
+    return ngettext("%(name)s: %(count)d station", "%(name)s: %(count)d stations", count) % {
+        "name": name,
+        "count": count,
+    }
 
 
 def render_svg(
@@ -338,7 +342,8 @@ def render_svg(
     linked ``<circle class="country-dot qN">``. Counted countries with neither
     are left out.
 
-    The root has ``role="img"``, a ``<title>``, a viewBox and no width/height,
+    The root is a labelled group (``role="group"``, not ``img``: an image may not
+    hold links, which readers reach by keyboard), with a ``<title>``, a viewBox and no width/height,
     so CSS sizes it. There is no script and no inline style, only classes;
     every text and URL is escaped. The result is a plain ``str``: the caller
     marks it safe.
@@ -348,7 +353,7 @@ def render_svg(
     title_text = esc(title)
     out = [
         f'<svg xmlns="{_SVG_NS}" viewBox="0 0 {WIDTH} {HEIGHT}" class="worldmap" '
-        f'role="img" aria-label="{title_text}">',
+        f'role="group" aria-label="{title_text}">',
         f"<title>{title_text}</title>",
     ]
     plain: list[str] = []

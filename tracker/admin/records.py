@@ -92,6 +92,7 @@ class StationAdmin(StartedFromTipMixin, EditorialAdmin):
             "Facts",
             {"fields": ["host", ("active_from", "active_until"), "status", "summary", "notes"]},
         ),
+        ("Chinese", {"fields": ["summary_zh_hans", "summary_zh_hant"]}),
         ("Map", {"fields": [("latitude", "longitude")], "classes": ["collapse"]}),
         (_("Events"), {"fields": ["events", "event_links"]}),
         ("Record", {"fields": ["seen_version", ("created_at", "updated_at")]}),
@@ -195,6 +196,16 @@ class EventAdmin(StartedFromTipMixin, EditorialAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "date", "type"]}),
         ("What happened", {"fields": ["description", "countries", "stations"]}),
+        (
+            "Chinese",
+            {
+                "fields": [
+                    ("title_zh_hans", "title_zh_hant"),
+                    "description_zh_hans",
+                    "description_zh_hant",
+                ]
+            },
+        ),
         ("Record", {"fields": ["seen_version", ("created_at", "updated_at")]}),
     ]
 
@@ -231,6 +242,7 @@ class SourceAdmin(EditorialAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["key", "title", "authors", "publisher", ("kind", "language")]}),
+        ("Chinese", {"fields": [("title_zh_hans", "title_zh_hant")]}),
         ("Dates", {"fields": ["published_on", "accessed_on"]}),
         ("Links", {"fields": ["url", "archived_url"]}),
         (

@@ -35,13 +35,13 @@ class ConcurrentEditError(Exception):
 
 
 class Continent(models.TextChoices):
-    AFRICA = "africa", "Africa"
-    ASIA = "asia", "Asia"
-    EUROPE = "europe", "Europe"
-    NORTH_AMERICA = "north-america", "North America"
-    OCEANIA = "oceania", "Oceania"
-    SOUTH_AMERICA = "south-america", "South America"
-    ANTARCTICA = "antarctica", "Antarctica"
+    AFRICA = "africa", _("Africa")
+    ASIA = "asia", _("Asia")
+    EUROPE = "europe", _("Europe")
+    NORTH_AMERICA = "north-america", _("North America")
+    OCEANIA = "oceania", _("Oceania")
+    SOUTH_AMERICA = "south-america", _("South America")
+    ANTARCTICA = "antarctica", _("Antarctica")
 
 
 class State(models.TextChoices):

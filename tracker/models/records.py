@@ -167,21 +167,24 @@ class Source(Editorial):
     class Kind(models.TextChoices):
         STATEMENT = "statement", _("Official statement")
         COURT = "court", _("Court record")
-        GOVERNMENT = "government", "Government"
-        NGO_REPORT = "ngo-report", "NGO report"
-        NEWS = "news", "News"
-        ACADEMIC = "academic", "Academic"
+        GOVERNMENT = "government", _("Government")
+        NGO_REPORT = "ngo-report", _("NGO report")
+        NEWS = "news", _("News")
+        ACADEMIC = "academic", _("Academic")
         ENCYCLOPEDIA = ENCYCLOPEDIA_KIND, _("Encyclopedia")
-        BOOK = "book", "Book"
-        OTHER = "other", "Other"
+        BOOK = "book", _("Book")
+        OTHER = "other", _("Other")
 
     class Precision(models.TextChoices):
-        DAY = "day", "Day"
-        MONTH = "month", "Month"
-        YEAR = "year", "Year"
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
+        YEAR = "year", _("Year")
 
     key = models.SlugField(max_length=80, unique=True, help_text="Short stable handle.")
     title = models.CharField(max_length=500, blank=True)
+    # Readers' texts in Chinese (blank: the English one shows, marked as English).
+    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=500, blank=True)
+    title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=500, blank=True)
     authors = models.CharField("author(s)", max_length=500, blank=True)
     publisher = models.CharField(max_length=300, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
@@ -256,7 +259,10 @@ class Source(Editorial):
 
     def refresh_search_text(self) -> None:
         self.search_text = text.normalise(
-            " ".join([self.key, self.title, self.authors, self.publisher])
+            " ".join(
+                [self.key, self.title, self.title_zh_hans, self.title_zh_hant]
+                + [self.authors, self.publisher]
+            )
         )
 
     def withdrawal_blocker(self) -> str:
@@ -284,10 +290,10 @@ class Station(Editorial):
     """An overseas police service station, as reported by its sources."""
 
     class Status(models.TextChoices):
-        REPORTED = "reported", "Reported"
-        CONFIRMED = "confirmed", "Confirmed"
-        CLOSED = "closed", "Closed"
-        UNKNOWN = "unknown", "Unknown"
+        REPORTED = "reported", _("Reported")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CLOSED = "closed", _("Closed")
+        UNKNOWN = "unknown", _("Unknown")
 
     code = models.CharField(
         max_length=5, unique=True, help_text="ISO 3166-1 alpha-3 of the country and two digits."
@@ -308,6 +314,8 @@ class Station(Editorial):
         max_length=10, choices=Status.choices, default=Status.REPORTED, db_index=True
     )
     summary = models.TextField(blank=True)
+    summary_zh_hans = models.TextField(_("summary (Simplified Chinese)"), blank=True)
+    summary_zh_hant = models.TextField(_("summary (Traditional Chinese)"), blank=True)
     notes = models.TextField(blank=True, help_text="Curators' notes; never public.")
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
@@ -510,18 +518,18 @@ class Event(Editorial):
     """A dated happening around the stations: a report, raid, closure, trial…"""
 
     class Type(models.TextChoices):
-        OPENING = "opening", "Opening"
-        REPORT = "report", "Report"
-        INVESTIGATION = "investigation", "Investigation"
-        RAID = "raid", "Raid"
-        CLOSURE = "closure", "Closure"
-        ARREST = "arrest", "Arrest"
-        INDICTMENT = "indictment", "Indictment"
-        DIPLOMATIC = "diplomatic", "Diplomatic"
-        STATEMENT = "statement", "Statement"
-        LAWSUIT = "lawsuit", "Lawsuit"
-        LEGISLATION = "legislation", "Legislation"
-        OTHER = "other", "Other"
+        OPENING = "opening", _("Opening")
+        REPORT = "report", _("Report")
+        INVESTIGATION = "investigation", _("Investigation")
+        RAID = "raid", _("Raid")
+        CLOSURE = "closure", _("Closure")
+        ARREST = "arrest", _("Arrest")
+        INDICTMENT = "indictment", _("Indictment")
+        DIPLOMATIC = "diplomatic", _("Diplomatic")
+        STATEMENT = "statement", _("Statement")
+        LAWSUIT = "lawsuit", _("Lawsuit")
+        LEGISLATION = "legislation", _("Legislation")
+        OTHER = "other", _("Other")
 
     Precision = Source.Precision
 
@@ -532,7 +540,11 @@ class Event(Editorial):
     )
     type = models.CharField(max_length=15, choices=Type.choices)
     title = models.CharField(max_length=300)
+    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=300, blank=True)
+    title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=300, blank=True)
     description = models.TextField(blank=True)
+    description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
+    description_zh_hant = models.TextField(_("description (Traditional Chinese)"), blank=True)
     countries = models.ManyToManyField(Country, blank=True, related_name="events")
     stations = models.ManyToManyField(Station, blank=True, related_name="events")
     search_text = models.TextField(blank=True, editable=False)
@@ -592,7 +604,12 @@ class Event(Editorial):
         return (self.period_end, PRECISION_RANK[self.date_precision], self.slug)
 
     def refresh_search_text(self) -> None:
-        self.search_text = text.normalise(" ".join([self.slug, self.title, self.description]))
+        self.search_text = text.normalise(
+            " ".join(
+                [self.slug, self.title, self.title_zh_hans, self.title_zh_hant, self.description]
+                + [self.description_zh_hans, self.description_zh_hant]
+            )
+        )
 
 
 class Citation(Versioned):

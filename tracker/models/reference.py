@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from .. import hanzi, languages
 from .editorial import Continent
 from .rules import PlainRules
 
@@ -32,6 +33,11 @@ class Country(PlainRules):
     def get_absolute_url(self):
         return reverse("tracker:country_detail", args=[self.code])
 
+    @property
+    def local_name(self) -> str:
+        """The name in the page's language (CLDR's Chinese names on Chinese pages)."""
+        return languages.country_name(self.code, self.name)
+
 
 class Bureau(models.Model):
     """A Chinese public security bureau that runs stations abroad."""
@@ -54,8 +60,21 @@ class Bureau(models.Model):
 
     @property
     def short_name(self) -> str:
-        """ "Fuzhou" for "Fuzhou City Public Security Bureau"."""
+        """ "Fuzhou" for "Fuzhou City Public Security Bureau"; "福州" on a Chinese page."""
+        local = self.local_name
+        if local != self.name:
+            # 福州市公安局 → 福州: the place before its 市/县 (縣) and 公安局.
+            return local.removesuffix("公安局").rstrip("市县縣") or local
         return self.name.split(" ")[0]
+
+    @property
+    def local_name(self) -> str:
+        """The name in the page's language: its Chinese name (in Traditional characters on
+        a Traditional page), else the English one."""
+        code = languages.current()
+        if code == "en" or not self.name_zh:
+            return self.name
+        return hanzi.to_traditional(self.name_zh) if code == "zh-hant" else self.name_zh
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from .editorial import Versioned
 
@@ -80,7 +81,9 @@ def cached_while_unchanged(name: str, models_read: tuple, compute, timeout: int 
     call, so a result is never older than the data, whichever process made it.
     Used for what costs most at scale (facets, headline figures, station pages).
     """
-    digest = hashlib.sha256(repr((name, data_stamp(models_read))).encode()).hexdigest()
+    # The language is part of the key: results hold translated labels and names.
+    key_parts = (name, translation.get_language(), data_stamp(models_read))
+    digest = hashlib.sha256(repr(key_parts).encode()).hexdigest()
     key = f"tracker:{digest}"
     value = cache.get(key)
     if value is None:

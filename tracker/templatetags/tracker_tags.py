@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
+from .. import languages
 from ..text import count_noun
 
 register = template.Library()
@@ -19,6 +20,38 @@ def counted(count, noun):
     """``{{ 22|counted:"station" }}`` gives "22 stations"; say ``"country,countries"`` if odd."""
     singular, _, plural = str(noun).partition(",")
     return count_noun(int(count or 0), singular, plural or None)
+
+
+@register.filter
+def in_language(record, field):
+    """``{{ event|in_language:"title" }}``: the text in the page's language, or the English
+    one marked ``lang="en"`` with "(English)" beside it."""
+    return languages.localized(record, field).html()
+
+
+@register.filter
+def text_in_language(record, field):
+    """The same text, plain, for titles and attributes."""
+    return languages.localized(record, field).text
+
+
+@register.filter
+def country_name(code, english=""):
+    """``{{ row.country_id|country_name:row.country__name }}``: a country's name in the
+    page's language."""
+    return languages.country_name(str(code), str(english or ""))
+
+
+@register.filter
+def long_date(value):
+    """A full date in the page's language: "4 June 2023", "2023年6月4日"."""
+    return languages.long_date(value)
+
+
+@register.filter
+def number(value):
+    """A number grouped as the page's language writes it."""
+    return languages.number(value or 0)
 
 
 @register.simple_tag

@@ -19,8 +19,10 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
+from .. import languages
 from ..citing import citation_context
 from ..dataset import dataset_jsonld
 from ..filters import (
@@ -33,6 +35,7 @@ from ..filters import (
     remove_others,
     without_blanks,
 )
+from ..languages import country_name
 from ..models import (
     Bureau,
     Citation,
@@ -106,8 +109,11 @@ def home_figures() -> dict:
         [
             {
                 "slug": row["bureau__slug"],
-                "label": row["bureau__name"],
-                "name_zh": row["bureau__name_zh"],
+                # On a Chinese page the Chinese name is the label and needs no repeat.
+                "label": Bureau(
+                    name=row["bureau__name"], name_zh=row["bureau__name_zh"]
+                ).local_name,
+                "name_zh": row["bureau__name_zh"] if languages.current() == "en" else "",
                 "count": row["n"],
             }
             for row in stations.order_by()
@@ -123,8 +129,11 @@ def home_figures() -> dict:
         "per_country": per_country,
         "map": world_map(
             {row["country_id"]: row["n"] for row in per_country},
-            "World map of published stations per country",
-            names={row["country_id"]: row["country__name"] for row in per_country},
+            gettext("World map of published stations per country"),
+            names={
+                row["country_id"]: country_name(row["country_id"], row["country__name"])
+                for row in per_country
+            },
         ),
         "continents": continents,
         "bureaus": bureaus,
@@ -157,12 +166,12 @@ def station_list(request):
         "search_elsewhere": remove_others(request, "q") if query and len(chips) > 1 else "",
         "data_query": data_query(request),
         "sort_choices": [
-            ("", "Code"),
-            ("country", "Country"),
-            ("city", "City"),
-            ("bureau", "Bureau"),
-            ("active", "First active year"),
-            ("-active", "Most recently active first"),
+            ("", gettext("Code")),
+            ("country", gettext("Country")),
+            ("city", gettext("City")),
+            ("bureau", gettext("Bureau")),
+            ("active", gettext("First active year")),
+            ("-active", gettext("Most recently active first")),
         ],
         "current_sort": request.GET.get("sort", ""),
     }
@@ -378,7 +387,7 @@ def country_detail(request, code):
     page = paginate(request, stations.with_closure())
     bureau_counts = (
         stations.order_by()
-        .values("bureau__slug", "bureau__name")
+        .values("bureau__slug", "bureau__name", "bureau__name_zh")
         .annotate(n=Count("pk"))
         .order_by("-n", "bureau__name")
     )
@@ -391,7 +400,11 @@ def country_detail(request, code):
         "stations": page.object_list,
         "station_count": count_noun(page.paginator.count, "station"),
         "bureaus": [
-            {"url": reverse("tracker:bureau_detail", args=[row["bureau__slug"]]), **row}
+            {
+                "url": reverse("tracker:bureau_detail", args=[row["bureau__slug"]]),
+                "name": Bureau(name=row["bureau__name"], name_zh=row["bureau__name_zh"]).local_name,
+                **row,
+            }
             for row in bureau_counts
         ],
         "events": events[:LATEST_EVENTS],
@@ -423,8 +436,12 @@ def bureau_detail(request, slug):
         "country_count": count_noun(len(per_country), "country", "countries"),
         "map": world_map(
             {row["country_id"]: row["n"] for row in per_country},
-            f"World map of the {bureau.name}'s published stations",
-            names={row["country_id"]: row["country__name"] for row in per_country},
+            gettext("World map of the %(bureau)s's published stations")
+            % {"bureau": bureau.local_name},
+            names={
+                row["country_id"]: country_name(row["country_id"], row["country__name"])
+                for row in per_country
+            },
         ),
         "map_legend": map_legend(),
         "data_query": f"?bureau={bureau.slug}",

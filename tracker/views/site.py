@@ -30,6 +30,7 @@ def robots_txt(request):
         "User-agent: *",
         f"Disallow: {reverse('admin:index')}",
         "Disallow: /tips/",
+        *(f"Disallow: /{code}/tips/" for code, _name in settings.LANGUAGES[1:]),
         "Allow: /",
         "",
         f"Sitemap: {request.build_absolute_uri(reverse('tracker:sitemap'))}",

@@ -106,7 +106,8 @@ class Command(BaseCommand):
         accessed_on, _ = text.parse_partial_date(row.get("accessed_on"))
         values = {
             field: row.get(field, "")
-            for field in ("title", "authors", "publisher", "kind", "language", "url")
+            for field in ("title", "title_zh_hans", "title_zh_hant", "authors", "publisher")
+            + ("kind", "language", "url")
         }
         values.update(
             archived_url=row.get("archived_url", ""),
@@ -130,6 +131,8 @@ class Command(BaseCommand):
             "status": row.get("status") or Station.Status.REPORTED,
             "host": row.get("host", ""),
             "summary": row.get("summary", ""),
+            "summary_zh_hans": row.get("summary_zh_hans", ""),
+            "summary_zh_hant": row.get("summary_zh_hant", ""),
             "notes": row.get("notes", ""),
             "state": State.PUBLISHED,
         }
@@ -142,6 +145,8 @@ class Command(BaseCommand):
             "date_precision": precision,
             "type": row["type"],
             "title": row["title"],
+            "title_zh_hans": row.get("title_zh_hans", ""),
+            "title_zh_hant": row.get("title_zh_hant", ""),
             "description": row.get("description", ""),
             "state": State.PUBLISHED,
         }
