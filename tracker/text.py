@@ -8,6 +8,7 @@ and every run of Chinese characters followed by its toneless pinyin.
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
@@ -25,11 +26,17 @@ def normalise(text: str) -> str:
     """
     if not text:
         return ""
-    text = _HAN.sub(lambda m: f" {m.group(0)} {''.join(lazy_pinyin(m.group(0)))} ", text)
+    text = _HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", text)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = _APOSTROPHES.sub("", stripped.casefold())
     return " ".join(_NON_WORD.sub(" ", stripped).split())
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(han: str) -> str:
+    # The same names (a bureau's) recur in thousands of records: convert each once.
+    return "".join(lazy_pinyin(han))
 
 
 def search_terms(query: str) -> list[str]:
