@@ -76,6 +76,13 @@ class SheetResult:
             f"{c['rejected']} rejected"
         )
 
+    # What django-import-export's admin template asks of a result.
+    def has_errors(self) -> bool:
+        return False
+
+    def has_validation_errors(self) -> bool:
+        return bool(self.problems)
+
 
 @dataclass(slots=True)
 class Plan:

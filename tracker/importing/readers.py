@@ -169,9 +169,9 @@ def open_zip(stream, suffix: str, marker: str, limits: Limits) -> zipfile.ZipFil
             info.compress_size, 1
         ):
             raise SheetError(
-                f"This {suffix} file is a zip bomb: {info.filename} expands "
-                f"{info.file_size // max(info.compress_size, 1):,} times, to "
-                f"{size_text(info.file_size)}. It was refused unread."
+                f"This {suffix} file expands to {size_text(info.file_size)} when opened "
+                f"({info.filename}, {info.file_size // max(info.compress_size, 1):,} times its "
+                "packed size): a zip bomb, refused unread."
             )
     return archive
 
