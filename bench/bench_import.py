@@ -15,6 +15,7 @@ Then the backup: ``export_sheet all`` of the result, ``import_sheet all`` into
 a freshly migrated database, and the export again, compared byte for byte.
 """
 
+# ruff: noqa: S603 (runs this project's own commands)
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,9 @@ def make_files(stations: int, events: int, sources: int) -> dict[str, Path]:
     seed_sources = [row["key"] for row in json.loads((ROOT / "fixtures/sources.json").read_text())]
     bureaus = [row["slug"] for row in json.loads((ROOT / "fixtures/bureaus.json").read_text())]
     countries = sorted(c.alpha_3 for c in pycountry.countries if c.alpha_3 != "ATA")
-    codes = [f"{c}{n:02d}" for n in range(100) for c in countries if f"{c}{n:02d}" not in seed_codes]
+    codes = [
+        f"{c}{n:02d}" for n in range(100) for c in countries if f"{c}{n:02d}" not in seed_codes
+    ]
     files = {}
 
     def write(name, header, rows):
@@ -116,12 +119,18 @@ def run_case(case: str, kind: str, path: Path) -> dict:
         queries += 1
         return execute(sql, params, many, context)
 
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     with connection.execute_wrapper(count):
         started = time.perf_counter()
         rows = CASES[case](kind, path)
         seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rows": rows, "seconds": seconds, "queries": queries, "peak_mb": peak}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # VmHWM: this process's own peak (ru_maxrss would count the parent's at fork).
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    return {"rows": rows, "seconds": seconds, "cpu": cpu, "queries": queries, "peak_mb": peak}
 
 
 def tracker(kind, path, dry_run=False):
@@ -143,14 +152,21 @@ def baseline(kind, path):
 
     data = tablib.Dataset().load(path.read_text(encoding="utf-8"), format="csv")
     specs = {
-        "stations": (Station, ("code",), {"bureau": fields.Field("bureau", "bureau",
-                     widgets.ForeignKeyWidget(Bureau, "slug"))}),  # fmt: skip
+        "stations": (
+            Station,
+            ("code",),
+            {"bureau": fields.Field("bureau", "bureau", widgets.ForeignKeyWidget(Bureau, "slug"))},
+        ),  # fmt: skip
         "events": (Event, ("slug",), {}),
         "sources": (Source, ("key",), {}),
-        "citations": (Citation, ("source", "event"), {
-            "source": fields.Field("source", "source", widgets.ForeignKeyWidget(Source, "key")),
-            "event": fields.Field("event", "event", widgets.ForeignKeyWidget(Event, "slug")),
-        }),  # fmt: skip
+        "citations": (
+            Citation,
+            ("source", "event"),
+            {
+                "source": fields.Field("source", "source", widgets.ForeignKeyWidget(Source, "key")),
+                "event": fields.Field("event", "event", widgets.ForeignKeyWidget(Event, "slug")),
+            },
+        ),  # fmt: skip
     }
     model, ids, declared = specs[kind]
     if kind == "stations":
@@ -340,8 +356,12 @@ def report(results, sizes) -> str:
             f"| {label} | {kind} | {name} | {r['rows']:,} | {r['seconds']:.2f} | "
             f"{r['rows'] / r['seconds']:,.0f} | {r['peak_mb']:.0f} MB | {r['queries']:,} |"
         )
-    lines += ["", "Backup of the events database (`export_sheet all` .xlsx, `import_sheet all` "
-              "into a freshly migrated database, every kind exported again as CSV):", ""]  # fmt: skip
+    lines += [
+        "",
+        "Backup of the events database (`export_sheet all` .xlsx, `import_sheet all` into a "
+        "freshly migrated database, every kind exported again as CSV):",
+        "",
+    ]
     for label, kind, _, r in results:
         if kind == "backup":
             lines.append(f"- {label}: {json.dumps(r)}")

@@ -5,6 +5,7 @@ a database migrated once for this module), so its peak memory is measured on
 its own; the time is the command's, from reading to the exit.
 """
 
+# ruff: noqa: S603 (runs this project's own command)
 import io
 import json
 import sqlite3
@@ -141,9 +142,7 @@ def database(tmp_path_factory):
     """A migrated SQLite database of its own (the subprocess cannot see the test one)."""
     path = tmp_path_factory.mktemp("hostile") / "db.sqlite3"
     env = {"DATABASE_URL": f"sqlite:///{path}", "DJANGO_DEBUG": "1", "PATH": "/usr/bin:/bin"}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     return path, env
 
 

@@ -66,4 +66,3 @@ RESOURCES = {
     "events": EventResource,
     "citations": CitationResource,
 }
-

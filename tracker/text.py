@@ -27,8 +27,11 @@ def normalise(text: str) -> str:
     if not text:
         return ""
     text = _HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", text)
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():  # nothing to decompose (most text, and fast at import sizes)
+        stripped = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = _APOSTROPHES.sub("", stripped.casefold())
     return " ".join(_NON_WORD.sub(" ", stripped).split())
 

@@ -213,7 +213,7 @@ class ImportRun:
     """Checks one sheet's rows (``check``), then writes them (``write``) if none was rejected."""
 
     def __init__(self, kind: str, rows: Iterator, *, user=None, reason="", pending=None,
-                 progress=None, lock=False):  # fmt: skip
+                 progress=None, lock=False, keep_plans=True):  # fmt: skip
         from .kinds import KIND_CLASSES
 
         self.kind = kind
@@ -227,6 +227,8 @@ class ImportRun:
         self.lock = lock
         self.result = SheetResult(kind)
         self.plans: list[Plan] = []
+        #: A dry run only counts: no plans kept, so it runs in constant memory.
+        self.keep_plans = keep_plans
         self.keys: dict[str, int] = {}
 
     def header(self, number: int, values: list[str]) -> dict[str, int]:
@@ -395,7 +397,8 @@ class ImportRun:
         else:
             counts["unchanged"] += 1
             return
-        self.plans.append(plan)
+        if self.keep_plans:
+            self.plans.append(plan)
 
     def check_state(self, number, instance, values, relations, problems):
         """Only Editors publish or retract; moves follow the editorial workflow."""

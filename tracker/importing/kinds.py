@@ -14,7 +14,7 @@ from django.db import connection
 from ..models import Bureau, Citation, Event, Source, Station
 from .bulk import History, Table, m2m_history_table
 from .columns import SLUG, STATION_CODE, quote, split_list
-from .engine import CellError, Pending, Problem
+from .engine import CellError, Problem
 
 CHUNK = 2_000
 
@@ -127,9 +127,7 @@ class Kind:
                 instance.refresh_search_text()
                 plan.instance = instance
                 instances.append(instance)
-            ids = dict(
-                (k, pk) for pk, k in table.insert(map(table.row_of, instances), ("id", key))
-            )
+            ids = {k: pk for pk, k in table.insert(map(table.row_of, instances), ("id", key))}
             for instance in instances:
                 instance.pk = ids[getattr(instance, key)]
             history_ids = history.write(instances, "+", returning=self.m2m_fields())
@@ -445,12 +443,18 @@ class CitationKind(Kind):
 
     def prepare(self, run, rows):
         lookups = run.lookups
-        lookups.preload(lookups.stations, Station, "code", [c.get("station", "").upper() for c in rows])
+        lookups.preload(
+            lookups.stations, Station, "code", [c.get("station", "").upper() for c in rows]
+        )
         lookups.preload(lookups.events, Event, "slug", [c.get("event", "") for c in rows])
 
     def load_existing(self, run, rows):
         lookups = run.lookups
-        stations = {lookups.stations[c].pk for r in rows if (c := r.get("station", "").upper()) in lookups.stations}
+        stations = {
+            lookups.stations[c].pk
+            for r in rows
+            if (c := r.get("station", "").upper()) in lookups.stations
+        }
         events = {lookups.events[s].pk for r in rows if (s := r.get("event", "")) in lookups.events}
         found = {}
         for target, pks in (("station", list(stations)), ("event", list(events))):

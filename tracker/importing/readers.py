@@ -13,7 +13,6 @@ cell's repeated spaces, columns and rows before they are expanded (limits in
 from __future__ import annotations
 
 import csv
-import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -305,7 +304,9 @@ def _count(element, attribute: str) -> int:
     try:
         return max(1, int(element.get(attribute, "1")))
     except ValueError:
-        raise SheetError("This .ods workbook cannot be read (a repeat count is not a number).")
+        raise SheetError(
+            "This .ods workbook cannot be read (a repeat count is not a number)."
+        ) from None
 
 
 def _ods_text(element) -> str:
@@ -427,7 +428,7 @@ def _ods_table_rows(events, table) -> Rows:
 
 def _ods_rows(archive, wanted: str) -> Rows:
     try:
-        for name, rows in _ods_tables(archive, wanted):
+        for _, rows in _ods_tables(archive, wanted):
             if rows is not None:
                 yield from rows
                 return

@@ -38,7 +38,8 @@ def import_sheet(workbook: Workbook, kind: str, *, dry_run=False, user=None, rea
     """
     rows = workbook.rows(sheet_name(workbook, kind))
     with transaction.atomic():
-        run = _check(kind, rows, user, reason, progress, pending=None, lock=not dry_run)
+        run = _check(kind, rows, user, reason, progress, pending=None, lock=not dry_run,
+                     keep_plans=not dry_run)  # fmt: skip
         result = run.result
         if expected_digest and expected_digest != result.version_digest:
             raise StalePreviewError(
@@ -100,12 +101,12 @@ def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="",
     return results
 
 
-def _check(kind, rows, user, reason, progress, pending, lock) -> ImportRun:
+def _check(kind, rows, user, reason, progress, pending, lock, keep_plans=True) -> ImportRun:
     def checked(done):
         progress(kind, "checked", done)
 
     run = ImportRun(kind, rows, user=user, reason=reason, pending=pending, lock=lock,
-                    progress=checked if progress else None)  # fmt: skip
+                    progress=checked if progress else None, keep_plans=keep_plans)  # fmt: skip
     run.check()
     return run
 
@@ -119,7 +120,9 @@ def _finish(run: ImportRun, dry_run: bool, progress, rollback=True) -> None:
             transaction.set_rollback(True)
         return
     try:
-        run.write(timezone.now(), (lambda n: progress(run.kind, "written", n)) if progress else None)
+        run.write(
+            timezone.now(), (lambda n: progress(run.kind, "written", n)) if progress else None
+        )
     except DatabaseError as error:
         # A rule the checks above missed: one message, and the transaction rolls back.
         raise SheetError(f"The database refused the {run.kind}: {error}") from None

@@ -111,7 +111,9 @@ def _ods_cell(value: str) -> str:
     if not value:
         return '<table:table-cell office:value-type="string"/>'
     text = "<text:line-break/>".join(_ods_paragraph(line) for line in value.split("\n"))
-    return f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+    return (
+        f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+    )
 
 
 def _write_ods(stream, sheets) -> dict[str, int]:

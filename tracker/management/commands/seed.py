@@ -18,7 +18,7 @@ SEED_REASON = "Loaded from the seed dataset"
 
 
 def _cells(row: dict, names, **extra) -> list[str]:
-    """A fixture entry as a sheet row: lists joined with ``;``, True as yes; unknown keys ignored."""
+    """A fixture entry as a sheet row: lists joined by ``;``, True as yes, unknown keys ignored."""
     values = {**row, **extra}
     cells = []
     for name in names:
