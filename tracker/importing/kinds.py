@@ -96,8 +96,10 @@ class Kind:
     def load_cited(self, instances, target: str):
         pks = [i.pk for i in instances]
         for chunk in _chunks(pks):
-            pairs = Citation._base_manager.filter(**{f"{target}_id__in": chunk}).values_list(
-                f"{target}_id", "source__key"
+            pairs = (
+                Citation._base_manager.filter(**{f"{target}_id__in": chunk})
+                .order_by()
+                .values_list(f"{target}_id", "source__key")
             )
             for pk, key in pairs:
                 self.cited.setdefault(pk, set()).add(key)
@@ -456,12 +458,18 @@ class CitationKind(Kind):
             if (c := r.get("station", "").upper()) in lookups.stations
         }
         events = {lookups.events[s].pk for r in rows if (s := r.get("event", "")) in lookups.events}
+        labels = {
+            "station": {s.pk: code for code, s in lookups.stations.items() if s.pk in stations},
+            "event": {e.pk: slug for slug, e in lookups.events.items() if e.pk in events},
+        }
         found = {}
         for target, pks in (("station", list(stations)), ("event", list(events))):
             for chunk in _chunks(pks):
                 queryset = Citation._base_manager.filter(**{f"{target}_id__in": chunk})
-                for citation in _lock(queryset.select_related("source", target), run):
-                    label = citation.station.code if target == "station" else citation.event.slug
+                # No default ordering (a join on sources) and no target rows: keys suffice.
+                queryset = queryset.select_related("source").order_by()
+                for citation in _lock(queryset, run):
+                    label = labels[target][getattr(citation, f"{target}_id")]
                     found[f"{citation.source.key}|{target}|{label}"] = citation
         return found
 
