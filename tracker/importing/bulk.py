@@ -102,7 +102,9 @@ class Table:
             return []
         quote = connection.ops.quote_name
         tail = " RETURNING " + ", ".join(quote(name) for name in returning)
-        size = max(1, min(500, connection.features.max_query_params // len(self.fields)))
+        # SQLite caps the parameters of a statement; PostgreSQL's cap (65,535) is unstated.
+        limit = connection.features.max_query_params or 65_535
+        size = max(1, min(500, limit // len(self.fields)))
         found = []
         with _cursor() as cursor:
             for start in range(0, len(rows), size):
