@@ -79,15 +79,11 @@ serve: $(DEPS) .secret-key
 	$(PY) manage.py migrate --noinput
 	$(VENV)/bin/gunicorn --config config/gunicorn.py
 
-## bench: 20,000 synthetic stations under gunicorn against Datasette, then a load test; writes bench/results.md
+## bench: 20,000 synthetic stations under gunicorn against Datasette, a load test, then imports at scale (bench/bench_import.py; BENCH_POSTGRES_URL adds PostgreSQL); writes bench/results.md
 # BENCH_ARGS=--quick for a small run. Datasette goes into bench/work/venv-datasette, not .venv.
 bench: $(DEPS)
 	$(PY) bench/run.py --load $(BENCH_ARGS)
-	DJANGO_DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/bench/work/import.sqlite3 $(PY) manage.py migrate -v0
-	DJANGO_DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/bench/work/import.sqlite3 $(PY) manage.py seed -v0
-	DJANGO_DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/bench/work/import.sqlite3 \
-		$(PY) manage.py bench_import --output bench/work/import.md
-	cat bench/work/import.md >> bench/results.md
+	$(PY) bench/bench_import.py --output bench/results.md $(BENCH_IMPORT_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -13,7 +13,10 @@ from tracker.models import Source, Station
 
 pytestmark = pytest.mark.django_db
 
-STATION_HEADER = "code,country,city,location,capital,bureau,active,status,host,summary,sources"
+STATION_HEADER = (
+    "code,country,city,location,capital,bureau,active,status,host,"
+    "summary,summary_zh_hans,summary_zh_hant,sources"
+)
 
 
 def body(response) -> str:
@@ -119,7 +122,10 @@ def test_event_exports_match_the_event_list(client):
 def test_event_csv_and_json_columns(client):
     text = body(client.get("/events.csv?station=IRL01"))
     header = text.splitlines()[0]
-    assert header == "slug,date,type,title,description,countries,stations,sources"
+    assert header == (
+        "slug,date,type,title,title_zh_hans,title_zh_hant,description,"
+        "description_zh_hans,description_zh_hant,countries,stations,sources"
+    )
     data = json.loads(body(client.get("/events.json?station=IRL01")))
     (event,) = data["results"]
     assert event["slug"] == "2022-10-dublin-closure-order"

@@ -25,6 +25,8 @@ STATION_COLUMNS = [
     "status",
     "host",
     "summary",
+    "summary_zh_hans",
+    "summary_zh_hant",
     "notes",
     "state",
     "sources",
@@ -54,17 +56,28 @@ def test_other_kinds_export_their_columns():
         "date",
         "type",
         "title",
+        "title_zh_hans",
+        "title_zh_hant",
         "description",
+        "description_zh_hans",
+        "description_zh_hant",
         "countries",
         "stations",
         "state",
         "sources",
     ]
-    assert SourceResource().export().headers[:3] == ["key", "title", "authors"]
+    assert SourceResource().export().headers[:5] == [
+        "key",
+        "title",
+        "title_zh_hans",
+        "title_zh_hant",
+        "authors",
+    ]
     assert CitationResource().export().headers == [
         "source",
         "station",
         "event",
+        "supports",
         "locator",
         "quotation",
     ]

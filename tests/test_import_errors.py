@@ -87,30 +87,22 @@ def test_a_missing_file_is_refused(tmp_path, unchanged_database):
     assert "cannot be read" in err
 
 
-def test_a_file_over_the_size_limit_is_refused_unread(tmp_path, settings, unchanged_database):
+def test_the_command_line_has_no_size_or_row_limit(tmp_path, settings, unchanged_database):
+    # The admin's upload limits do not apply to import_sheet: it streams any size.
     settings.TRACKER_IMPORT_MAX_BYTES = 1000
     sheet = tmp_path / "big.csv"
-    sheet.write_text("code,city\n" + "NLD01,Amsterdam\n" * 200, encoding="utf-8")
+    sheet.write_text(
+        "code,city\n" + "".join(f"XXX{n:02d},Nowhere\n" for n in range(100)), encoding="utf-8"
+    )
 
-    code, _, err = run_import("stations", sheet)
+    code, out, err = run_import("stations", sheet, "--dry-run")
 
-    assert code == 2
-    assert "The file is 3 KB, more than the 1 KB an import takes" in err
-
-
-def test_a_sheet_over_the_row_limit_is_refused(tmp_path, settings, unchanged_database):
-    settings.TRACKER_IMPORT_MAX_ROWS = 10
-    sheet = tmp_path / "long.csv"
-    sheet.write_text("code,city\n" + "NLD01,Amsterdam\n" * 2000, encoding="utf-8")
-
-    code, _, err = run_import("stations", sheet)
-
-    assert code == 2
-    assert "more than 10 rows" in err
+    assert code == 1, err  # read whole: every row is checked (and these codes are unknown)
+    assert "100 rejected" in out
 
 
-def test_an_xlsx_declaring_a_million_rows_is_refused_before_parsing(tmp_path, unchanged_database):
-    # A tiny file whose sheet claims a million rows: refused from its dimension alone.
+def test_an_xlsx_with_a_cell_on_its_last_row_is_read_row_by_row(tmp_path, unchanged_database):
+    # A tiny file whose sheet reaches row 1,048,576: read as the rows it holds, quickly.
     book = Workbook()
     book.active.append(["code", "city"])
     book.active.append(["NLD01", "Amsterdam"])
@@ -120,16 +112,13 @@ def test_an_xlsx_declaring_a_million_rows_is_refused_before_parsing(tmp_path, un
     sheet = tmp_path / "million.xlsx"
     sheet.write_bytes(buffer.getvalue())
 
-    code, _, err = run_import("stations", sheet)
+    code, out, _ = run_import("stations", sheet)
 
-    assert code == 2
-    assert "more than 20,000 rows" in err
+    assert code == 1
+    assert "row 1048576, column code" in out
 
 
-def test_an_xlsx_that_inflates_enormously_is_refused_unparsed(
-    tmp_path, settings, unchanged_database
-):
-    settings.TRACKER_IMPORT_MAX_UNCOMPRESSED_BYTES = 1024 * 1024
+def test_an_xlsx_that_inflates_enormously_is_refused_unparsed(tmp_path, unchanged_database):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
@@ -165,7 +154,7 @@ def test_an_ods_with_a_million_repeated_rows_is_refused(tmp_path, unchanged_data
     code, _, err = run_import("stations", sheet)
 
     assert code == 2
-    assert "more than 20,000 rows" in err
+    assert "is repeated 1,000,000 times" in err
 
 
 def test_a_new_station_without_its_required_columns_is_rejected(tmp_path, unchanged_database):

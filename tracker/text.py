@@ -8,6 +8,7 @@ and every run of Chinese characters followed by its toneless pinyin.
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
@@ -31,8 +32,11 @@ def normalise(text: str) -> str:
         return ""
     if _HAN.search(text):
         text = _HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", to_simplified(text))
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():  # nothing to decompose (most text, and fast at import sizes)
+        stripped = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = _APOSTROPHES.sub("", stripped.casefold())
     return " ".join(_NON_WORD.sub(" ", stripped).split())
 
@@ -42,8 +46,10 @@ def is_chinese(value: str) -> bool:
     return bool(_HAN.fullmatch(value or ""))
 
 
+@lru_cache(maxsize=4096)
 def _pinyin(han: str) -> str:
     """Toneless pinyin of Chinese characters, written together."""
+    # The same names (a bureau's) recur in thousands of records: convert each once.
     # pypinyin's dictionaries take ~55 MB: loaded only by a process that meets
     # Chinese text (a write, or a search in Chinese), never by every worker.
     from pypinyin import lazy_pinyin

@@ -157,6 +157,9 @@ class Editorial(Versioned):
         help_text=_("What the researcher asked the editor to check when sending it to review."),
     )
 
+    #: Fields a save works out from the others; the imports' bulk writes store them too.
+    DERIVED_FIELDS = ("search_text",)
+
     class Meta:
         abstract = True
 
@@ -175,10 +178,16 @@ class Editorial(Versioned):
         State.PUBLISHED: {State.DRAFT: True},
     }
 
-    def save(self, *args, **kwargs):
-        # Every path that publishes (move_to, the seed, imports) stamps the first time.
+    def note_first_publication(self, when=None) -> bool:
+        """Stamp when the record was first published, once; True when this call did."""
         if self.state == State.PUBLISHED and self.first_published_at is None:
-            self.first_published_at = timezone.now()
+            self.first_published_at = when or timezone.now()
+            return True
+        return False
+
+    def save(self, *args, **kwargs):
+        # Every path that publishes stamps the first time (the imports' bulk writes too).
+        self.note_first_publication()
         return super().save(*args, **kwargs)
 
     @classmethod

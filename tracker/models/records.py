@@ -339,6 +339,8 @@ class Station(Editorial):
     requires_citation = True
     KEY_FIELD = "code"
 
+    DERIVED_FIELDS = ("search_text", "point_longitude", "point_latitude", "point_source")
+
     class Meta:
         permissions = editorial_permissions("station", "stations")
         ordering = ["code"]

@@ -4,16 +4,20 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.resources import KINDS, RESOURCES, export_workbook
-from tracker.sheets import SheetError, suffix_of, write_sheets
+from tracker.importing.cells import SheetError
+from tracker.importing.columns import KINDS
+from tracker.importing.readers import suffix_of
+from tracker.importing.run import export_sheets
 
 
 class Command(BaseCommand):
     help = (
-        "Export stations, events, sources or citations (KIND all: a workbook with one sheet "
-        "per kind) to a .csv, .xlsx or .ods file, chosen by the file's suffix, in the columns "
-        "import_sheet reads. Every record is exported, whatever its editorial state; cells a "
-        "spreadsheet would run as a formula are prefixed with a quote."
+        "Export bureaus, stations, events, sources or citations (KIND all: a workbook with "
+        "one sheet per kind, in the order that imports cleanly) to a .csv, .xlsx or .ods "
+        "file, chosen by the file's suffix, in the columns import_sheet reads. Every record "
+        "is exported, whatever its editorial state; cells a spreadsheet would run as a "
+        "formula are prefixed with a quote. The file is written as it is read, in constant "
+        "memory."
     )
 
     def add_arguments(self, parser):
@@ -24,17 +28,13 @@ class Command(BaseCommand):
         path = Path(file)
         try:
             suffix = suffix_of(path.name)
-            if kind == "all":
-                if suffix == "csv":
-                    raise SheetError("KIND all writes a workbook: name the file .xlsx or .ods.")
-                datasets = export_workbook()
-            else:
-                datasets = {kind: RESOURCES[kind]().export()}
-            data = write_sheets(datasets, suffix)
-            path.write_bytes(data)
+            if kind == "all" and suffix == "csv":
+                raise SheetError("KIND all writes a workbook: name the file .xlsx or .ods.")
+            with path.open("wb") as stream:
+                counts = export_sheets(stream, suffix, KINDS if kind == "all" else [kind])
         except SheetError as error:
             raise CommandError(str(error)) from None
         except OSError as error:
             raise CommandError(f"{path}: cannot be written ({error.strerror}).") from None
-        counts = ", ".join(f"{len(dataset)} {name}" for name, dataset in datasets.items())
-        self.stdout.write(self.style.SUCCESS(f"Wrote {counts} to {path}."))
+        written = ", ".join(f"{n} {name}" for name, n in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Wrote {written} to {path}."))

@@ -4,44 +4,47 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from tqdm import tqdm
 
+from tracker.importing.cells import SheetError
+from tracker.importing.columns import KINDS
+from tracker.importing.readers import Workbook, suffix_of
+from tracker.importing.run import import_sheet, import_workbook
 from tracker.models import refresh_planner_statistics
-from tracker.resources import KINDS, RESOURCES, import_workbook, read_workbook
-from tracker.sheets import SheetError, read_dataset, suffix_of
 
 
-class ProgressBar:
-    """A one-line progress bar, drawn only when the output is a terminal."""
-
-    WIDTH = 30
+class Progress:
+    """Rows checked and written, as a tqdm bar on a terminal; nothing otherwise."""
 
     def __init__(self, stream):
-        self.stream = stream
         self.enabled = stream.isatty()
-        self.drawn = False
+        self.stream = stream
+        self.bar = None
+        self.label = None
 
-    def __call__(self, label: str, done: int, total: int):
-        if not self.enabled or not total:
+    def __call__(self, kind: str, step: str, done: int):
+        if not self.enabled:
             return
-        filled = self.WIDTH * done // total
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.stream.write(f"\r{label:<10} [{bar}] {done:,}/{total:,} rows")
-        self.stream.flush()
-        self.drawn = True
+        label = f"{kind} {step}"
+        if label != self.label:
+            self.close()
+            self.label = label
+            self.bar = tqdm(desc=label, unit=" rows", file=self.stream, leave=True)
+        self.bar.update(done - self.bar.n)
 
-    def finish(self):
-        if self.drawn:
-            self.stream.write("\n")
-            self.drawn = False
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 class Command(BaseCommand):
     help = (
-        "Import stations, events, sources or citations from a .csv, .xlsx or .ods file "
-        "(KIND all: a workbook with one sheet per kind, named after it). Every row is "
-        "checked first; if any row is rejected nothing is imported and each rejected row "
-        "is listed with its row number, column and reason. Exit status: 0 imported (or "
-        "would import, with --dry-run), 1 rejected rows, 2 unreadable file."
+        "Import bureaus, stations, events, sources or citations from a .csv, .xlsx or .ods "
+        "file of any size (KIND all: a workbook with one sheet per kind, named after it). "
+        "Every row is checked first; if any row is rejected nothing is imported and each "
+        "rejected row is listed with its row number, column and reason. Exit status: 0 "
+        "imported (or would import, with --dry-run), 1 rejected rows, 2 unreadable file."
     )
 
     def add_arguments(self, parser):
@@ -55,33 +58,30 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind, file, dry_run, **options):
         path = Path(file)
-        bar = ProgressBar(sys.stderr)
+        progress = Progress(sys.stderr)
+        reason = f"import_sheet {path.name}"
         try:
             suffix = suffix_of(path.name)
-            data = self.read_file(path)
-            reason_name = path.name
-            if kind == "all":
-                sheets = read_workbook(data, suffix)
-                results = import_workbook(
-                    sheets, dry_run=dry_run, file_name=reason_name, progress=bar
-                )
-            else:
-                dataset = read_dataset(data, suffix, kind)
-                resource = RESOURCES[kind]()
-                results = {
-                    kind: resource.import_data(
-                        dataset,
-                        dry_run=dry_run,
-                        file_name=reason_name,
-                        user=None,
-                        progress=lambda done, total: bar(kind, done, total),
+            try:
+                stream = path.open("rb")
+            except OSError as error:
+                raise SheetError(f"cannot be read ({error.strerror}).") from None
+            with stream, Workbook(stream, suffix) as workbook:
+                if kind == "all":
+                    results = import_workbook(
+                        workbook, dry_run=dry_run, reason=reason, progress=progress
                     )
-                }
+                else:
+                    results = {
+                        kind: import_sheet(
+                            workbook, kind, dry_run=dry_run, reason=reason, progress=progress
+                        )
+                    }
         except SheetError as error:
-            bar.finish()
+            progress.close()
             self.stderr.write(f"{path.name}: {error}")
             sys.exit(2)
-        bar.finish()
+        progress.close()
         rejected = False
         for name, result in results.items():
             prefix = f"{name} " if kind == "all" else ""
@@ -101,9 +101,3 @@ class Command(BaseCommand):
         else:
             refresh_planner_statistics()
             self.stdout.write(self.style.SUCCESS("Imported."))
-
-    def read_file(self, path: Path) -> bytes:
-        try:
-            return path.read_bytes()
-        except OSError as error:
-            raise SheetError(f"cannot be read ({error.strerror}).") from None

@@ -1,0 +1,464 @@
+"""The import engine: check every row of a sheet, then write all of them or none.
+
+One run reads a sheet's rows as they stream from the file, in batches: each
+batch loads the records and references its rows name with a few queries,
+and every row is checked and turned into a plan. Nothing is written while a
+single row is rejected; when none is, the plans are written in bulk, with
+their history, inside the caller's transaction (``importing.run``). Row
+numbers in messages are the spreadsheet's own (the header is row 1).
+
+What is particular to a kind (its key, references, links, how it is written)
+lives in ``kinds.py``; the columns in ``columns.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
+
+from ..countries import name_aliases
+from ..models import Bureau, Country, Source, State
+from .cells import SheetError, clean_cell, unneutralise
+from .columns import COLUMNS, quote
+
+#: Rows checked together: references and matched records load once per batch.
+BATCH = 2_000
+#: New and changed rows kept for a preview (the counts cover every row).
+CHANGE_LIMIT = 200
+
+_aliases = cache(name_aliases)
+
+
+@dataclass
+class Problem:
+    """Why a row (or cell) was rejected, in the spreadsheet's own numbering."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self):
+        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Change:
+    """One new or changed record, for the preview: changed columns as (column, old, new)."""
+
+    row: int
+    key: str
+    action: str
+    columns: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class SheetResult:
+    """What an import of one sheet found: counts, rejected rows, the first changes."""
+
+    kind: str
+    counts: dict = field(
+        default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "rejected": 0}
+    )
+    problems: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    version_digest: str = ""
+    dry_run: bool = True
+
+    def summary(self) -> str:
+        """``N new, N changed, N unchanged, N rejected``."""
+        c = self.counts
+        return (
+            f"{c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged, "
+            f"{c['rejected']} rejected"
+        )
+
+    # What django-import-export's admin template asks of a result.
+    def has_errors(self) -> bool:
+        return False
+
+    def has_validation_errors(self) -> bool:
+        return bool(self.problems)
+
+
+@dataclass(slots=True)
+class Plan:
+    """A checked row: the record it matches (None: new), its values and what changes."""
+
+    number: int
+    key: str
+    instance: object
+    values: dict
+    changed: set
+    relations: dict
+
+    @property
+    def is_new(self) -> bool:
+        return self.instance is None
+
+
+class CellError(ValueError):
+    """A reason tied to a given column (for checks made outside the column's parser)."""
+
+    def __init__(self, column: str, message: str):
+        super().__init__(message)
+        self.column = column
+
+
+class Pending:
+    """A record an earlier sheet of the same workbook would create (checking only)."""
+
+    pk = None
+
+    def __init__(self, key):
+        self.key = key
+
+    def __str__(self):
+        return self.key
+
+
+class Lookups:
+    """Countries, bureaus, sources, stations and events by the keys sheets use, cached."""
+
+    def __init__(self, pending: dict | None = None):
+        self.pending = pending or {}
+        self._countries = None
+        self._bureaus = None
+        self._sources = None
+        self.stations: dict = {}
+        self.events: dict = {}
+
+    def country(self, raw: str):
+        if self._countries is None:
+            countries = {c.code: c for c in Country.objects.all()}
+            self._countries = dict(countries)
+            for alias, code in _aliases().items():
+                if code in countries:
+                    self._countries.setdefault(alias, countries[code])
+            for c in countries.values():
+                self._countries.setdefault(c.name.casefold(), c)
+        value = raw.strip()
+        found = self._countries.get(value.upper()) or self._countries.get(value.casefold())
+        if found is None:
+            if not value:
+                raise ValueError("country is blank: write an ISO3 code (NLD) or an English name.")
+            raise ValueError(
+                f"{quote(value)} is not a country: write an ISO3 code (NLD) or an English name."
+            )
+        return found
+
+    def bureau(self, raw: str):
+        if self._bureaus is None:
+            self._bureaus = {}
+            for b in Bureau.objects.all():
+                self._bureaus[b.slug.lower()] = b
+                self._bureaus[b.name.casefold()] = b
+        found = self._bureaus.get(raw.strip().casefold())
+        if found is None:
+            if raw.strip().lower() in self.pending.get("bureaus", ()):
+                return Pending(raw.strip().lower())
+            known = ", ".join(sorted({b.slug for b in self._bureaus.values()})) or "none yet"
+            if not raw:
+                raise ValueError(f"bureau is blank: write one of {known}.")
+            raise ValueError(
+                f"{quote(raw)} is not a bureau: write its slug ({known}) or English name."
+            )
+        return found
+
+    def source(self, key: str):
+        if self._sources is None:
+            self._sources = {s.key: s for s in Source._base_manager.only("pk", "key", "state")}
+        found = self._sources.get(key)
+        if found is None:
+            if key in self.pending.get("sources", ()):
+                return Pending(key)
+            raise ValueError(f"{quote(key)} is not a known source key.")
+        return found
+
+    def preload(self, cache: dict, model, lookup: str, keys: Iterable[str]):
+        """Load the records ``keys`` name into ``cache`` (one query per 500 keys)."""
+        missing = list({k for k in keys if k and k not in cache})
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            for obj in model._base_manager.filter(**{f"{lookup}__in": chunk}).only("pk", lookup):
+                cache[getattr(obj, lookup)] = obj
+
+    def station(self, code: str):
+        found = self.stations.get(code)
+        if found is None:
+            if code in self.pending.get("stations", ()):
+                return Pending(code)
+            raise ValueError(f"{quote(code)} is not a known station code.")
+        return found
+
+    def event(self, slug: str):
+        found = self.events.get(slug)
+        if found is None:
+            if slug in self.pending.get("events", ()):
+                return Pending(slug)
+            raise ValueError(f"{quote(slug)} is not a known event slug.")
+        return found
+
+
+def _batches(iterable, size):
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class ImportRun:
+    """Checks one sheet's rows (``check``), then writes them (``write``) if none was rejected."""
+
+    def __init__(self, kind: str, rows: Iterator, *, user=None, reason="", pending=None,
+                 progress=None, lock=False, keep_plans=True):  # fmt: skip
+        from .kinds import KIND_CLASSES
+
+        self.kind = kind
+        self.handler = KIND_CLASSES[kind]()
+        self.columns = COLUMNS[kind]
+        self.rows = rows
+        self.user = user
+        self.reason = reason
+        self.lookups = Lookups(pending)
+        self.progress = progress
+        self.lock = lock
+        self.result = SheetResult(kind)
+        self.plans: list[Plan] = []
+        #: A dry run only counts: no plans kept, so it runs in constant memory.
+        self.keep_plans = keep_plans
+        self.keys: dict[str, int] = {}
+
+    def header(self, number: int, values: list[str]) -> dict[str, int]:
+        """Map the sheet's columns to positions; one message for every header problem."""
+        if number != 1:
+            raise SheetError("The first row must hold the column names, and it is empty.")
+        names = [col.name for col in self.columns]
+        positions: dict[str, int] = {}
+        unknown, duplicate = [], []
+        self.unnamed = []
+        for index, raw in enumerate(values):
+            name = raw.strip().lower()
+            if not name:
+                self.unnamed.append(index)
+            elif name not in names:
+                unknown.append(quote(raw.strip()))
+            elif name in positions:
+                duplicate.append(name)
+            else:
+                positions[name] = index
+        messages = []
+        if unknown:
+            messages.append(
+                f"Unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
+                f"{self.kind} sheets have the columns {', '.join(names)}."
+            )
+        if duplicate:
+            messages.append(f"Column {', '.join(duplicate)} appears more than once.")
+        missing = self.handler.missing_header(positions)
+        if missing:
+            messages.append(missing)
+        if messages:
+            raise SheetError(" ".join(messages))
+        return positions
+
+    def check(self) -> SheetResult:
+        """Read and check every row; plans for the valid ones, problems for the rest."""
+        first = next(self.rows, None)
+        if first is None:
+            raise SheetError("The file is empty.")
+        positions = self.header(*first)
+        present = [col for col in self.columns if col.name in positions]
+        value_cols = [col for col in present if col.name not in self.handler.key_columns]
+        seen: dict[str, int] = {}
+        stamps: dict[str, str] = {}
+        done = 0
+        for batch in _batches(self.rows, BATCH):
+            cells_batch = [self.read_cells(n, values, positions) for n, values in batch]
+            cells_batch = [item for item in cells_batch if item is not None]
+            self.handler.prepare(self, [cells for _, cells, _ in cells_batch])
+            existing = self.handler.load_existing(self, [c for _, c, _ in cells_batch])
+            for number, cells, problems in cells_batch:
+                self.check_row(number, cells, problems, existing, seen, stamps, present,
+                               value_cols)  # fmt: skip
+            done += len(batch)
+            if self.progress:
+                self.progress(done)
+        self.keys = seen
+        self.result.version_digest = self.digest(stamps)
+        return self.result
+
+    def read_cells(self, number, values, positions):
+        """The row's cells by column name, stripped, checked and un-neutralised."""
+        problems = []
+        cells = {}
+        blank = True
+        for name, pos in positions.items():
+            value = values[pos].strip() if pos < len(values) else ""
+            if value:
+                blank = False
+                try:
+                    value = unneutralise(clean_cell(value))
+                except ValueError as error:
+                    problems.append(Problem(number, name, str(error)))
+                    value = ""
+            cells[name] = value
+        for index in self.unnamed:
+            if index < len(values) and values[index].strip():
+                raise SheetError(
+                    f"Row {number} has data in column {index + 1}, which has no name in the "
+                    "header: name it or remove it."
+                )
+        return None if blank and not problems else (number, cells, problems)
+
+    def check_row(self, number, cells, problems, existing, seen, stamps, present, value_cols):
+        handler = self.handler
+        key = None
+        try:
+            key = handler.row_key(self, cells)
+        except CellError as error:
+            problems.append(Problem(number, error.column, str(error)))
+        except ValueError as error:
+            problems.append(Problem(number, handler.key_columns[0], str(error)))
+        if key is not None:
+            if key in seen:
+                problems.append(
+                    Problem(number, handler.key_columns[0], f"{key} is also on row {seen[key]}.")
+                )
+                key = None
+            else:
+                seen[key] = number
+        instance = existing.get(key) if key is not None else None
+        if key is not None:
+            stamps[key] = handler.stamp(instance)
+        values: dict = {}
+        for col in value_cols:
+            try:
+                values.update(col.parse(cells[col.name], self.lookups))
+            except ValueError as error:
+                problems.append(Problem(number, col.name, str(error)))
+        if key is not None and not problems:
+            self.plan(number, key, cells, instance, values, present, problems)
+        if problems:
+            self.result.problems.extend(problems)
+            self.result.counts["rejected"] += 1
+
+    def plan(self, number, key, cells, instance, values, present, problems):
+        handler = self.handler
+        if instance is None:
+            for col in self.columns:
+                if col.required and not cells.get(col.name):
+                    problems.append(
+                        Problem(
+                            number,
+                            col.name,
+                            f"a new {handler.singular} needs a {col.name}"
+                            + ("" if col.name in cells else " (the sheet has no such column)")
+                            + ".",
+                        )
+                    )
+            if problems:
+                return
+        relations = {k: v for k, v in values.items() if k[0] == "@"}
+        fields_ = {k: v for k, v in values.items() if k[0] != "@"} if relations else values
+        # Rules across columns first: they may also put a value in its stored form.
+        handler.check_row(self, number, key, instance, fields_, problems)
+        changed = set()
+        if instance is not None:
+            for name, value in fields_.items():
+                if name in handler.fk_fields:
+                    if getattr(instance, name + "_id") != value.pk:
+                        changed.add(name)
+                elif getattr(instance, name) != value:
+                    changed.add(name)
+        relation_changes = handler.relation_changes(self, instance, relations)
+        self.check_state(number, instance, fields_, relations, problems)
+        if problems:
+            return
+        plan = Plan(number, key, instance, fields_, changed, relation_changes)
+        counts = self.result.counts
+        if instance is None:
+            counts["new"] += 1
+            if counts["new"] <= CHANGE_LIMIT:
+                self.result.changes.append(Change(number, key, "new"))
+        elif changed or relation_changes:
+            counts["changed"] += 1
+            if counts["changed"] <= CHANGE_LIMIT:
+                columns = [
+                    (col.name, str(col.render(instance)), cells[col.name])
+                    for col in present
+                    if set(col.fields) & changed
+                ]
+                for name, added in relation_changes.items():
+                    columns.append((name, "", "+ " + ";".join(sorted(str(x) for x in added))))
+                self.result.changes.append(Change(number, key, "changed", columns))
+            plan.changed = changed or {"@relations"}
+        else:
+            counts["unchanged"] += 1
+            return
+        if self.keep_plans:
+            self.plans.append(plan)
+
+    def check_state(self, number, instance, values, relations, problems):
+        """Only Editors publish or retract; moves follow the editorial workflow."""
+        if "state" not in values:
+            return
+        model = self.handler.model
+        new = values["state"]
+        old = instance.state if instance is not None else None
+        if new == old:
+            return
+        singular = self.handler.singular
+        if (
+            State.PUBLISHED in (old, new)
+            and self.user is not None
+            and not self.user.has_perm(f"tracker.publish_{model._meta.model_name}")
+        ):
+            problems.append(
+                Problem(
+                    number,
+                    "state",
+                    "only Editors can publish or retract; write draft or review, or leave "
+                    "state blank (new records then become drafts).",
+                )
+            )
+        elif old is not None and State(new) not in model.TRANSITIONS[State(old)]:
+            problems.append(
+                Problem(
+                    number,
+                    "state",
+                    f"a {State(old).label.lower()} {singular} cannot move to "
+                    f"{State(new).label.lower()}.",
+                )
+            )
+        elif (
+            new == State.PUBLISHED
+            and model.requires_citation
+            and not self.handler.is_cited(instance)
+            and not relations.get("@sources")
+        ):
+            problems.append(
+                Problem(
+                    number,
+                    "state",
+                    f"a published {singular} needs a citation: list at least one "
+                    "source key in the sources column.",
+                )
+            )
+
+    def digest(self, stamps: dict) -> str:
+        """A fingerprint of the matched records' versions, compared when a preview is confirmed."""
+        hasher = hashlib.sha256(self.kind.encode())
+        for key in sorted(stamps):
+            hasher.update(f"{key}={stamps[key]};".encode())
+        return hasher.hexdigest()
+
+    def write(self, now, progress=None) -> None:
+        """Write every plan in bulk with its history (the caller holds the transaction)."""
+        new = [p for p in self.plans if p.is_new]
+        changed = [p for p in self.plans if not p.is_new]
+        self.handler.write(self, new, changed, now)
+        if progress:
+            progress(len(self.plans))

@@ -1,0 +1,533 @@
+"""What each kind of sheet needs beyond its columns: its key, references, links, writes.
+
+Records are written by ``bulk.py`` in plain bulk statements with their
+history; bureaus, a handful per database and without history, through
+``save()`` (which also refreshes the search text of their stations).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from ..models import Bureau, Citation, Event, Source, Station, clean_supports
+from .bulk import History, Table, m2m_history_table
+from .columns import SLUG, STATION_CODE, quote, split_list
+from .engine import CellError, Problem
+
+CHUNK = 2_000
+
+
+def _chunks(items, size=500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _lock(queryset, run):
+    # Matched rows stay locked until the import commits (PostgreSQL; SQLite's
+    # IMMEDIATE transactions hold the write lock already).
+    if run.lock and connection.vendor != "sqlite":
+        return queryset.select_for_update(of=("self",))
+    return queryset
+
+
+class Kind:
+    """A kind of sheet: stations, events, sources, citations or bureaus."""
+
+    kind = ""
+    singular = ""
+    model = None
+    key_columns: tuple[str, ...] = ()
+    fk_fields: frozenset[str] = frozenset()
+    #: Sheet key -> cited source keys of matched records (stations and events).
+    cited: dict
+
+    def __init__(self):
+        self.cited = {}
+
+    def missing_header(self, positions) -> str:
+        missing = [name for name in self.key_columns if name not in positions]
+        if missing:
+            return (
+                f"The header has no {' or '.join(missing)} column, which identifies each "
+                f"{self.singular}: {self.kind} sheets need it."
+            )
+        return ""
+
+    def row_key(self, run, cells) -> str:
+        raise NotImplementedError
+
+    def prepare(self, run, rows):
+        """Preload what a batch of rows refers to (a few queries per batch)."""
+
+    def load_existing(self, run, rows) -> dict:
+        key = self.key_columns[0]
+        keys = [self.normal_key(cells[key]) for cells in rows if cells.get(key)]
+        found = {}
+        for chunk in _chunks(keys):
+            queryset = self.model._base_manager.filter(**{f"{key}__in": chunk})
+            for obj in _lock(self.matched(queryset), run):
+                found[getattr(obj, key)] = obj
+        self.after_load(found)
+        return found
+
+    def normal_key(self, value: str) -> str:
+        return value
+
+    def matched(self, queryset):
+        return queryset
+
+    def after_load(self, found: dict):
+        """Load what matched records are linked to (citations, countries, stations)."""
+
+    def stamp(self, instance) -> str:
+        return f"{instance.pk}:{instance.version}" if instance is not None else "new"
+
+    def relation_changes(self, run, instance, relations) -> dict:
+        return {}
+
+    def check_row(self, run, number, key, instance, values, problems):
+        """Rules that span columns (e.g. a station code matching its country)."""
+
+    def is_cited(self, instance) -> bool:
+        return instance is not None and bool(self.cited.get(instance.pk))
+
+    def load_cited(self, instances, target: str):
+        pks = [i.pk for i in instances]
+        for chunk in _chunks(pks):
+            pairs = (
+                Citation._base_manager.filter(**{f"{target}_id__in": chunk})
+                .order_by()
+                .values_list(f"{target}_id", "source__key")
+            )
+            for pk, key in pairs:
+                self.cited.setdefault(pk, set()).add(key)
+
+    def missing_sources(self, instance, relations) -> dict:
+        sources = relations.get("@sources")
+        if not sources:
+            return {}
+        have = self.cited.get(instance.pk, set()) if instance is not None else set()
+        missing = [s for s in sources if s.key not in have]
+        return {"sources": missing} if missing else {}
+
+    # Writing.
+
+    def new_instance(self, plan):
+        return self.model(**{self.key_columns[0]: plan.key}, **plan.values)
+
+    def write(self, run, new, changed, now):
+        history = History(self.model, user=run.user, reason=run.reason, when=now)
+        table = Table(self.model)
+        key = self.key_columns[0]
+        for chunk in _chunks(new, CHUNK):
+            instances = []
+            for plan in chunk:
+                instance = self.new_instance(plan)
+                instance.created_at = instance.updated_at = now
+                instance.refresh_search_text()
+                instance.note_first_publication(now)
+                plan.instance = instance
+                instances.append(instance)
+            ids = {k: pk for pk, k in table.insert(map(table.row_of, instances), ("id", key))}
+            for instance in instances:
+                instance.pk = ids[getattr(instance, key)]
+            history_ids = history.write(instances, "+", returning=self.m2m_fields())
+            self.after_write(run, chunk, now, history_ids)
+        updated = [plan for plan in changed if plan.changed != {"@relations"}]
+        by_fields = defaultdict(list)
+        for plan in updated:
+            instance = plan.instance
+            for name, value in plan.values.items():
+                setattr(instance, name, value)
+            instance.version += 1
+            instance.updated_at = now
+            instance.refresh_search_text()
+            published = {"first_published_at"} if instance.note_first_publication(now) else set()
+            names = sorted(
+                {self.model._meta.get_field(n).attname for n in plan.changed}
+                | {"version", "updated_at"}
+                | set(self.model.DERIVED_FIELDS)
+                | published
+            )
+            by_fields[tuple(names)].append(instance)
+        for names, instances in by_fields.items():
+            table.update(names, ([getattr(i, n) for n in names] + [i.pk] for i in instances))
+        touched = [p for p in changed if p.changed == {"@relations"}]
+        for instance in (p.instance for p in touched):
+            instance.version += 1
+            instance.updated_at = now
+        table.update(
+            ("version", "updated_at"), ([p.instance.version, now, p.instance.pk] for p in touched)
+        )
+        for chunk in _chunks(changed, CHUNK):
+            history_ids = history.write([p.instance for p in chunk], "~", self.m2m_fields())
+            self.after_write(run, chunk, now, history_ids)
+
+    def m2m_fields(self) -> tuple[str, ...]:
+        return ()
+
+    def after_write(self, run, plans, now, history_ids):
+        """Links and citations of records just written (history ids for their snapshots)."""
+
+    def add_citations(self, run, plans, target: str, now):
+        """Create the citations the ``sources`` column lists and the record lacks."""
+        rows = []
+        for plan in plans:
+            for source in plan.relations.get("sources", ()):
+                rows.append(
+                    {
+                        "version": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                        "supports": [],
+                        "locator": "",
+                        "quotation": "",
+                        "source_id": source.pk,
+                        "station_id": plan.instance.pk if target == "station" else None,
+                        "event_id": plan.instance.pk if target == "event" else None,
+                    }
+                )
+        write_citations(run, rows, now)
+
+
+def write_citations(run, rows: list[dict], now):
+    """Insert new citations from dicts of their column values, with their history."""
+    if not rows:
+        return
+    table = Table(Citation)
+    history = History(Citation, user=run.user, reason=run.reason, when=now)
+    extra = {
+        "history_date": now,
+        "history_change_reason": run.reason,
+        "history_type": "+",
+        "history_user_id": history.user_id,
+    }
+    for chunk in _chunks(rows, CHUNK):
+        found = table.insert(
+            (table.prepare([row[a] for a in table.attnames]) for row in chunk),
+            ("id", "source_id", "station_id", "event_id"),
+        )
+        ids = {(s, st, ev): pk for pk, s, st, ev in found}
+        history.table.insert(
+            history.table.prepare(
+                [
+                    extra[a]
+                    if a in extra
+                    else ids[(row["source_id"], row["station_id"], row["event_id"])]
+                    if a == "id"
+                    else row[a]
+                    for a in history.table.attnames
+                ]
+            )
+            for row in chunk
+        )
+
+
+class BureauKind(Kind):
+    kind, singular, model = "bureaus", "bureau", Bureau
+    key_columns = ("slug",)
+
+    def row_key(self, run, cells):
+        slug = cells["slug"].lower()
+        if not SLUG.match(slug) or len(slug) > 50:
+            raise ValueError(
+                f"{quote(cells['slug'])} is not a bureau slug: letters, digits and hyphens, "
+                "e.g. fuzhou."
+            )
+        return slug
+
+    def normal_key(self, value):
+        return value.lower()
+
+    def after_load(self, found):
+        self.names = {b.name.casefold(): b.slug for b in Bureau.objects.only("slug", "name")}
+        self.sheet_names = {}
+
+    def stamp(self, instance):
+        return f"{instance.pk}:{instance.updated_at.isoformat()}" if instance else "new"
+
+    def check_row(self, run, number, key, instance, values, problems):
+        name = values.get("name")
+        if not name:
+            return
+        other = self.names.get(name.casefold())
+        if other is not None and other != key:
+            problems.append(Problem(number, "name", f"{quote(name)} is the name of {other}."))
+        elif name.casefold() in self.sheet_names:
+            row = self.sheet_names[name.casefold()]
+            problems.append(Problem(number, "name", f"{quote(name)} is also on row {row}."))
+        self.sheet_names[name.casefold()] = number
+
+    def write(self, run, new, changed, now):
+        # A handful of rows, no history: save() also refreshes their stations' search text.
+        for plan in new:
+            plan.instance = self.new_instance(plan)
+            plan.instance.save()
+        for plan in changed:
+            for name, value in plan.values.items():
+                setattr(plan.instance, name, value)
+            plan.instance.save()
+
+
+class SourceKind(Kind):
+    kind, singular, model = "sources", "source", Source
+    key_columns = ("key",)
+
+    def row_key(self, run, cells):
+        key = cells["key"]
+        if not SLUG.match(key) or len(key) > 80:
+            raise ValueError(
+                f"{quote(key)} is not a source key: letters, digits and hyphens, "
+                "at most 80, e.g. safeguard-2022-09."
+            )
+        return key
+
+
+class StationKind(Kind):
+    kind, singular, model = "stations", "station", Station
+    key_columns = ("code",)
+    fk_fields = frozenset({"country", "bureau"})
+
+    def row_key(self, run, cells):
+        code = cells["code"].upper()
+        if not STATION_CODE.match(code):
+            raise ValueError(
+                f"{quote(cells['code'])} is not a station code: three letters of the "
+                "country's ISO3 code and two digits, e.g. NLD01."
+            )
+        return code
+
+    def normal_key(self, value):
+        return value.upper()
+
+    def matched(self, queryset):
+        return queryset.select_related("country", "bureau")
+
+    def after_load(self, found):
+        self.load_cited(found.values(), "station")
+
+    def relation_changes(self, run, instance, relations):
+        return self.missing_sources(instance, relations)
+
+    def check_row(self, run, number, key, instance, values, problems):
+        country = values.get("country") or (instance.country if instance else None)
+        if country is not None and key[:3] != country.pk:
+            problems.append(
+                Problem(
+                    number,
+                    "code",
+                    f"{key} does not match the country {country.pk} ({country.name}): a "
+                    "station code starts with its country's ISO3 code.",
+                )
+            )
+
+    def after_write(self, run, plans, now, history_ids):
+        self.add_citations(run, plans, "station", now)
+
+
+class EventKind(Kind):
+    kind, singular, model = "events", "event", Event
+    key_columns = ("slug",)
+
+    def row_key(self, run, cells):
+        slug = cells["slug"]
+        if not SLUG.match(slug) or len(slug) > 120:
+            raise ValueError(
+                f"{quote(slug)} is not an event slug: letters, digits and hyphens, "
+                "e.g. 2022-11-canada-summons-ambassador."
+            )
+        return slug
+
+    def prepare(self, run, rows):
+        codes = [code.upper() for cells in rows for code in split_list(cells.get("stations", ""))]
+        run.lookups.preload(run.lookups.stations, Station, "code", codes)
+
+    def after_load(self, found):
+        self.load_cited(found.values(), "event")
+        # Each matched event's linked countries and stations, by primary key.
+        self.links = {"countries": defaultdict(set), "stations": defaultdict(set)}
+        pks = [e.pk for e in found.values()]
+        for name, column in (("countries", "country_id"), ("stations", "station_id")):
+            through = getattr(Event, name).through
+            for chunk in _chunks(pks):
+                pairs = through.objects.filter(event_id__in=chunk).values_list("event_id", column)
+                for pk, other in pairs:
+                    self.links[name][pk].add(other)
+
+    def relation_changes(self, run, instance, relations):
+        changes = self.missing_sources(instance, relations)
+        for name in ("countries", "stations"):
+            if "@" + name not in relations:
+                continue
+            wanted = {obj.pk for obj in relations["@" + name]}
+            have = self.links[name].get(instance.pk, set()) if instance is not None else set()
+            if wanted != have:
+                changes[name] = relations["@" + name]
+        return changes
+
+    def m2m_fields(self):
+        return ("countries", "stations")
+
+    def after_write(self, run, plans, now, history_ids):
+        """Links of the events written, then a snapshot of them for each history record."""
+        pks = [p.instance.pk for p in plans]
+        for name, column in (("countries", "country_id"), ("stations", "station_id")):
+            through = getattr(Event, name).through
+            table = Table(through)
+            added, removed = [], []
+            for plan in plans:
+                if name not in plan.relations:
+                    continue
+                wanted = {obj.pk for obj in plan.relations[name]}
+                have = set() if plan.is_new else self.links[name].get(plan.instance.pk, set())
+                added += [(plan.instance.pk, pk) for pk in wanted - have]
+                removed += [(plan.instance.pk, pk) for pk in have - wanted]
+            table.delete_pairs("event_id", column, removed)
+            table.insert(table.prepare([pk, other]) for pk, other in added)
+            # simple-history keeps the links of every history record: write them too.
+            snapshot = m2m_history_table(Event, name)
+            rows = []
+            for chunk in _chunks(pks):
+                links = through.objects.filter(event_id__in=chunk).values_list(
+                    "id", "event_id", column
+                )
+                for link_id, event_id, other in links:
+                    values = {
+                        "id": link_id,
+                        "event_id": event_id,
+                        column: other,
+                        "history_id": history_ids[event_id],
+                    }
+                    rows.append(snapshot.prepare([values[a] for a in snapshot.attnames]))
+            snapshot.insert(rows)
+        self.add_citations(run, plans, "event", now)
+
+
+class CitationKind(Kind):
+    kind, singular, model = "citations", "citation", Citation
+    key_columns = ("source", "station", "event")
+    fk_fields = frozenset({"source", "station", "event"})
+
+    def __init__(self):
+        super().__init__()
+        self.targets = {}
+
+    def missing_header(self, positions):
+        if "source" not in positions or not ({"station", "event"} & set(positions)):
+            return (
+                "The header needs a source column and a station or event column: they "
+                "identify each citation."
+            )
+        return ""
+
+    def row_key(self, run, cells):
+        if not cells["source"]:
+            raise CellError("source", "source is blank: write the key of the source cited.")
+        try:
+            source = run.lookups.source(cells["source"])
+        except ValueError as error:
+            raise CellError("source", str(error)) from None
+        code = cells.get("station", "").upper()
+        slug = cells.get("event", "")
+        if bool(code) == bool(slug):
+            raise CellError(
+                "station" if "station" in cells else "event",
+                "a citation supports exactly one record: fill in either station or event.",
+            )
+        try:
+            station = run.lookups.station(code) if code else None
+        except ValueError as error:
+            raise CellError("station", str(error)) from None
+        try:
+            event = run.lookups.event(slug) if slug else None
+        except ValueError as error:
+            raise CellError("event", str(error)) from None
+        key = f"{source.key}|station|{code}" if code else f"{source.key}|event|{slug}"
+        self.targets[key] = (source, station, event)
+        return key
+
+    def check_row(self, run, number, key, instance, values, problems):
+        """The facts a citation supports are those of its record's kind."""
+        if "supports" not in values:
+            return
+        _source, station, _event = self.targets[key]
+        try:
+            values["supports"] = clean_supports(
+                values["supports"], "station" if station else "event"
+            )
+        except ValidationError as error:
+            problems.append(Problem(number, "supports", error.messages[0]))
+
+    def prepare(self, run, rows):
+        lookups = run.lookups
+        lookups.preload(
+            lookups.stations, Station, "code", [c.get("station", "").upper() for c in rows]
+        )
+        lookups.preload(lookups.events, Event, "slug", [c.get("event", "") for c in rows])
+
+    def load_existing(self, run, rows):
+        lookups = run.lookups
+        stations = {
+            lookups.stations[c].pk
+            for r in rows
+            if (c := r.get("station", "").upper()) in lookups.stations
+        }
+        events = {lookups.events[s].pk for r in rows if (s := r.get("event", "")) in lookups.events}
+        labels = {
+            "station": {s.pk: code for code, s in lookups.stations.items() if s.pk in stations},
+            "event": {e.pk: slug for slug, e in lookups.events.items() if e.pk in events},
+        }
+        found = {}
+        for target, pks in (("station", list(stations)), ("event", list(events))):
+            for chunk in _chunks(pks):
+                queryset = Citation._base_manager.filter(**{f"{target}_id__in": chunk})
+                # No default ordering (a join on sources) and no target rows: keys suffice.
+                queryset = queryset.select_related("source").order_by()
+                for citation in _lock(queryset, run):
+                    label = labels[target][getattr(citation, f"{target}_id")]
+                    found[f"{citation.source.key}|{target}|{label}"] = citation
+        return found
+
+    def write(self, run, new, changed, now):
+        rows = []
+        for plan in new:
+            source, station, event = self.targets[plan.key]
+            rows.append(
+                {
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "supports": plan.values.get("supports", []),
+                    "locator": plan.values.get("locator", ""),
+                    "quotation": plan.values.get("quotation", ""),
+                    "source_id": source.pk,
+                    "station_id": station.pk if station else None,
+                    "event_id": event.pk if event else None,
+                }
+            )
+        write_citations(run, rows, now)
+        table = Table(Citation)
+        history = History(Citation, user=run.user, reason=run.reason, when=now)
+        instances = []
+        for plan in changed:
+            instance = plan.instance
+            for name, value in plan.values.items():
+                setattr(instance, name, value)
+            instance.version += 1
+            instance.updated_at = now
+            instances.append(instance)
+        names = ("supports", "locator", "quotation", "version", "updated_at")
+        table.update(names, ([getattr(i, n) for n in names] + [i.pk] for i in instances))
+        history.write(instances, "~")
+
+
+KIND_CLASSES = {
+    "bureaus": BureauKind,
+    "sources": SourceKind,
+    "stations": StationKind,
+    "events": EventKind,
+    "citations": CitationKind,
+}

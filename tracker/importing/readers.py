@@ -1,0 +1,438 @@
+"""Streaming readers for .csv, .xlsx and .ods, bounded against hostile files.
+
+Each reader yields ``(row number, cells)`` one row at a time, so a file of
+any length is read in constant memory; blank rows are skipped but counted,
+so row numbers stay the spreadsheet's own. Every limit is checked before the
+memory it guards is taken: a CSV line's length and separators before it is
+split, a workbook's expanded size and compression ratio before it is
+unpacked, XML depth and row numbers before openpyxl parses a sheet, an .ods
+cell's repeated spaces, columns and rows before they are expanded (limits in
+``cells.py``). A file that breaks one ends with one ``SheetError``.
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from xml.etree.ElementTree import iterparse
+from xml.parsers import expat
+
+from .cells import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_EXPANDED_BYTES,
+    MAX_LINE_CHARS,
+    MAX_ROW_REPEAT,
+    MAX_XML_DEPTH,
+    MAX_ZIP_RATIO,
+    SheetError,
+    cell_text,
+    size_text,
+)
+
+FORMATS = ("csv", "xlsx", "ods")
+Rows = Iterator[tuple[int, list[str]]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits on top of the fixed caps: the admin sets them, the command line does not."""
+
+    max_bytes: int | None = None
+    max_expanded: int = MAX_EXPANDED_BYTES
+
+
+def suffix_of(file_name: str) -> str:
+    """The format of a file from its name: ``csv``, ``xlsx`` or ``ods``."""
+    suffix = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if suffix not in FORMATS:
+        raise SheetError(
+            f"“{file_name}” is not a .csv, .xlsx or .ods file: save the sheet in one "
+            "of those formats."
+        )
+    return suffix
+
+
+def _fit_row(number: int, values) -> list[str]:
+    """Cells as text, at most MAX_COLUMNS of them and MAX_CELL_CHARS each."""
+    if len(values) > MAX_COLUMNS:
+        if any(cell_text(v).strip() for v in values[MAX_COLUMNS:]):
+            raise SheetError(
+                f"Row {number} has more than {MAX_COLUMNS} columns, more than any sheet "
+                "of the tracker: check the separator or remove the extra columns."
+            )
+        values = values[:MAX_COLUMNS]
+    row = [cell_text(v) for v in values]
+    for index, cell in enumerate(row):
+        if len(cell) > MAX_CELL_CHARS:
+            raise SheetError(
+                f"Row {number}, column {index + 1} holds {len(cell):,} characters, more "
+                f"than the {MAX_CELL_CHARS:,} a cell may hold."
+            )
+    return row
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+def csv_rows(stream) -> Rows:
+    """Rows of a UTF-8 CSV file (comma or semicolon separated, BOM or not)."""
+    head = stream.read(8192)
+    stream.seek(0)
+    if head[:2] == b"PK":
+        raise SheetError(
+            "This file is a workbook (.xlsx or .ods), not CSV text: save it with "
+            "the matching suffix or choose its format."
+        )
+    if b"\x00" in head:
+        raise SheetError("This file is not CSV text: it holds binary data.")
+    if not head.strip():
+        raise SheetError("The file is empty.")
+    max_bytes = MAX_LINE_CHARS * 4
+    state = {"offset": 0, "line": 0}
+    delimiter = ","
+
+    def lines():
+        while True:
+            raw = stream.readline(max_bytes)
+            if not raw:
+                return
+            state["line"] += 1
+            if state["line"] == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+                state["offset"] += 3
+            if len(raw) >= max_bytes and not raw.endswith(b"\n"):
+                raise SheetError(
+                    f"Line {state['line']} of the CSV file is longer than "
+                    f"{size_text(max_bytes)}: no sheet of the tracker has such rows."
+                )
+            if raw.count(delimiter.encode()) > MAX_COLUMNS * 100:
+                raise SheetError(
+                    f"Line {state['line']} of the CSV file holds more than "
+                    f"{MAX_COLUMNS * 100:,} separators; a sheet has at most {MAX_COLUMNS} "
+                    "columns."
+                )
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise SheetError(
+                    f"This CSV file is not UTF-8 text (byte {state['offset'] + error.start + 1} "
+                    "cannot be read): save it as “CSV UTF-8” and import it again."
+                ) from None
+            state["offset"] += len(raw)
+            yield text
+
+    source = lines()
+    first = next(source, "")
+    if first.count(";") > first.count(","):
+        delimiter = ";"
+
+    def chained():
+        yield first
+        yield from source
+
+    reader = csv.reader(chained(), delimiter=delimiter)
+    number = 0
+    try:
+        for values in reader:
+            number += 1
+            if any(v.strip() for v in values):
+                yield number, _fit_row(number, values)
+    except csv.Error as error:
+        raise SheetError(f"The CSV file cannot be read at line {state['line']}: {error}.") from None
+
+
+# --- Workbooks ---------------------------------------------------------------------------
+
+
+def open_zip(stream, suffix: str, marker: str, limits: Limits) -> zipfile.ZipFile:
+    """Open a workbook's zip, refusing one that would inflate enormously, unread."""
+    try:
+        archive = zipfile.ZipFile(stream)
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise SheetError(f"This file is not a readable {suffix} workbook.") from None
+    if marker not in {info.filename for info in infos}:
+        raise SheetError(f"This file is not a readable {suffix} workbook.")
+    expanded = sum(info.file_size for info in infos)
+    if expanded > limits.max_expanded:
+        raise SheetError(
+            f"This {suffix} file expands to {size_text(expanded)} when opened, more than the "
+            f"{size_text(limits.max_expanded)} an import allows here: it was refused unread."
+            + (" Import it with `python manage.py import_sheet`." if limits.max_bytes else "")
+        )
+    for info in infos:
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_ZIP_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise SheetError(
+                f"This {suffix} file expands to {size_text(info.file_size)} when opened "
+                f"({info.filename}, {info.file_size // max(info.compress_size, 1):,} times its "
+                "packed size): a zip bomb, refused unread."
+            )
+    return archive
+
+
+def check_xml(archive: zipfile.ZipFile, name: str, suffix: str) -> None:
+    """Scan one XML member with expat before a parser builds anything from it.
+
+    Refuses nesting deeper than MAX_XML_DEPTH, any DOCTYPE (no entities at all),
+    and row or column references beyond a spreadsheet's own limits (openpyxl
+    would otherwise fill the gap with empty rows one by one).
+    """
+    parser = expat.ParserCreate()
+    depth = 0
+
+    def refuse(reason):
+        raise SheetError(f"This {suffix} workbook cannot be read: {name} {reason}.")
+
+    def start(tag, attrs):
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            refuse(f"nests deeper than {MAX_XML_DEPTH} levels")
+        if tag.endswith("row") and len(attrs.get("r", "")) > 7:
+            refuse("numbers a row beyond 1,048,576")
+
+    def end(tag):
+        nonlocal depth
+        depth -= 1
+
+    def doctype(*args):
+        refuse("declares a DOCTYPE")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        with archive.open(name) as member:
+            while chunk := member.read(1 << 20):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as error:
+        refuse(f"is not well-formed XML ({expat.errors.messages[error.code]})")
+
+
+class Workbook:
+    """The sheets of a file, read lazily: ``names()`` and ``rows(name)``.
+
+    CSV files have one sheet, named "". ``rows(None)`` reads the first sheet.
+    """
+
+    def __init__(self, stream, suffix: str, limits: Limits | None = None):
+        self.stream = stream
+        self.suffix = suffix
+        self.limits = limits or Limits()
+        if suffix == "xlsx":
+            self.archive = open_zip(stream, ".xlsx", "xl/workbook.xml", self.limits)
+            self._book = self._open_xlsx()
+        elif suffix == "ods":
+            self.archive = open_zip(stream, ".ods", "content.xml", self.limits)
+            check_xml(self.archive, "content.xml", ".ods")
+            self._names = None
+
+    def _open_xlsx(self):
+        import openpyxl
+
+        for info in self.archive.infolist():
+            if info.filename.endswith((".xml", ".rels")):
+                check_xml(self.archive, info.filename, ".xlsx")
+        try:
+            return openpyxl.load_workbook(self.stream, read_only=True, data_only=True)
+        except Exception as error:
+            raise SheetError(
+                f"This .xlsx workbook cannot be read ({type(error).__name__})."
+            ) from None
+
+    def names(self) -> list[str]:
+        if self.suffix == "csv":
+            return [""]
+        if self.suffix == "xlsx":
+            return list(self._book.sheetnames)
+        if self._names is None:
+            self._names = [name for name, _ in _ods_tables(self.archive, wanted=None)]
+        return self._names
+
+    def rows(self, name: str | None) -> Rows:
+        """The rows of sheet ``name`` (the first sheet when None)."""
+        if self.suffix == "csv":
+            return csv_rows(self.stream)
+        if self.suffix == "xlsx":
+            return self._xlsx_rows(name)
+        wanted = name if name is not None else self.names()[0] if self.names() else ""
+        return _ods_rows(self.archive, wanted)
+
+    def _xlsx_rows(self, name) -> Rows:
+        book = self._book
+        if not book.sheetnames:
+            raise SheetError("The workbook has no sheet.")
+        sheet = book[name] if name is not None else book.worksheets[0]
+        sheet.reset_dimensions()  # the declared size may lie; read what is there
+        try:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+                if any(v is not None and cell_text(v).strip() for v in values):
+                    yield number, _fit_row(number, values)
+        except SheetError:
+            raise
+        except Exception as error:
+            raise SheetError(
+                f"This .xlsx workbook cannot be read ({type(error).__name__})."
+            ) from None
+
+    def close(self):
+        if self.suffix == "xlsx":
+            self._book.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# --- ODS -----------------------------------------------------------------------------------
+
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_CELLS = (_TABLE + "table-cell", _TABLE + "covered-table-cell")
+
+
+def _count(element, attribute: str) -> int:
+    try:
+        return max(1, int(element.get(attribute, "1")))
+    except ValueError:
+        raise SheetError(
+            "This .ods workbook cannot be read (a repeat count is not a number)."
+        ) from None
+
+
+def _ods_text(element) -> str:
+    """Text of an ODF paragraph with its spaces, tabs and line breaks."""
+    parts = [element.text or ""]
+    for child in element:
+        tag = child.tag
+        if tag == _TEXT + "s":
+            parts.append(" " * _count(child, _TEXT + "c"))
+        elif tag == _TEXT + "tab":
+            parts.append("\t")
+        elif tag == _TEXT + "line-break":
+            parts.append("\n")
+        elif tag != _OFFICE + "annotation":
+            parts.append(_ods_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _ods_cell(element) -> str:
+    kind = element.get(_OFFICE + "value-type")
+    if kind in ("float", "percentage", "currency"):
+        try:
+            return cell_text(float(element.get(_OFFICE + "value", "")))
+        except ValueError:
+            pass
+    elif kind == "date":
+        value = element.get(_OFFICE + "date-value", "")
+        return value[:10] if value.endswith("T00:00:00") or len(value) == 10 else value
+    elif kind == "boolean":
+        return "yes" if element.get(_OFFICE + "boolean-value") == "true" else "no"
+    return "\n".join(_ods_text(child) for child in element if child.tag == _TEXT + "p")
+
+
+def _ods_tables(archive, wanted):
+    """Yield ``(name, rows)`` for each table; rows are read only for the wanted one."""
+    index = -1
+    with archive.open("content.xml") as content:
+        events = iterparse(content, events=("start", "end"))  # noqa: S314 -- checked by check_xml
+        for event, element in events:
+            if event == "start" and element.tag == _TABLE + "table":
+                index += 1
+                name = element.get(_TABLE + "name", f"Sheet{index + 1}")
+                if wanted is not None and name == wanted:
+                    yield name, _ods_table_rows(events, element)
+                    return
+                yield name, None
+                _skip(events, element)
+
+
+def _skip(events, table):
+    for event, element in events:
+        if event == "end":
+            if element is table:
+                table.clear()
+                return
+            if element.tag == _TABLE + "table-row":
+                table.clear()
+
+
+def _ods_table_rows(events, table) -> Rows:
+    """Stream one table's rows, expanding repeats lazily and within limits.
+
+    LibreOffice writes the unused rest of a sheet as one blank row repeated
+    a million times: blank rows are counted, never materialised.
+    """
+    number = 0
+    row: list[str] = []
+    blank_cells = 0
+    cell_chars = 0
+    for event, element in events:
+        tag = element.tag
+        if event == "start":
+            if tag == _TABLE + "table-row":
+                row, blank_cells = [], 0
+            elif tag in _CELLS:
+                cell_chars = 0
+            elif tag == _TEXT + "s":
+                # Spaces are counted before they exist: <text:s text:c="1000000000"/>.
+                cell_chars += _count(element, _TEXT + "c")
+                if cell_chars > MAX_CELL_CHARS:
+                    raise SheetError(
+                        f"Row {number + 1} of the .ods sheet has a cell of more than "
+                        f"{MAX_CELL_CHARS:,} characters (repeated spaces)."
+                    )
+            continue
+        if tag in _CELLS:
+            repeat = _count(element, _TABLE + "number-columns-repeated")
+            value = _ods_cell(element)
+            if value == "":
+                blank_cells += repeat
+            else:
+                if len(row) + blank_cells + repeat > MAX_COLUMNS:
+                    raise SheetError(
+                        f"Row {number + 1} has more than {MAX_COLUMNS} columns, more than "
+                        "any sheet of the tracker."
+                    )
+                row.extend([""] * blank_cells + [value] * repeat)
+                blank_cells = 0
+            element.clear()
+        elif tag == _TABLE + "table-row":
+            repeat = _count(element, _TABLE + "number-rows-repeated")
+            if not any(cell.strip() for cell in row):
+                number += repeat
+            else:
+                if repeat > MAX_ROW_REPEAT:
+                    raise SheetError(
+                        f"Row {number + 1} of the .ods sheet is repeated {repeat:,} times; "
+                        f"at most {MAX_ROW_REPEAT:,} identical rows are read."
+                    )
+                for _ in range(repeat):
+                    number += 1
+                    yield number, _fit_row(number, row)
+            table.clear()
+        elif tag == _TABLE + "table":
+            table.clear()
+            return
+
+
+def _ods_rows(archive, wanted: str) -> Rows:
+    try:
+        for _, rows in _ods_tables(archive, wanted):
+            if rows is not None:
+                yield from rows
+                return
+    except SheetError:
+        raise
+    except Exception as error:
+        raise SheetError(f"This .ods workbook cannot be read ({type(error).__name__}).") from None
