@@ -1,6 +1,7 @@
 """Every public page in English, Simplified and Traditional Chinese: its address, its
 ``lang``, the links to itself in the other languages, and no English interface left."""
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tracker.models import Event, Station
 
@@ -183,3 +184,23 @@ def test_catalogues_are_complete(language):
     assert {(e.msgid, e.msgstr) for e in compiled} == {
         (e.msgid, e.msgstr) for e in catalogue.translated_entries()
     }
+
+
+@pytest.mark.django_db
+def test_json_texts_follow_the_language_and_keep_their_field_names(client):
+    def station(prefix):
+        response = client.get(f"{prefix}/stations.json?country=NLD")
+        data = json.loads(b"".join(response.streaming_content))
+        # The stream is read in the address's language, which the test's thread keeps
+        # afterwards: leave it as the next test expects.
+        translation.activate(settings.LANGUAGE_CODE)
+        return next(row for row in data["results"] if row["code"] == "NLD04")
+
+    english, chinese = station(""), station("/zh-hans")
+    assert english.keys() == chinese.keys()
+    assert english["country_name"] == "Netherlands" and chinese["country_name"] == "荷兰"
+    assert english["summary"].isascii() and "荷兰" in chinese["summary"]
+    # The CSV keeps the import's columns: every language in its own column.
+    header = b"".join(client.get("/zh-hans/stations.csv?country=NLD").streaming_content)
+    translation.activate(settings.LANGUAGE_CODE)
+    assert b"summary,summary_zh_hans,summary_zh_hant" in header

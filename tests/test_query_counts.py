@@ -70,8 +70,9 @@ BOUNDS = {
     "/changes/": 3,
     "/changes/?kind=stations&record=AUT01": 3,
     "/changes/feed/": 2,
-    # Releases are files: their manifests are read, the database only for the stamp.
-    "/data/": 1,
+    # Releases are files: their manifests are read; the database gives the stamp and
+    # the dataset facts of the page's JSON-LD (as on the home page).
+    "/data/": 5,
     "/events/feed/?type=raid": 2,
 }
 

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from tracker.models import State, Station
 
+from .markup import read_head
+
 pytestmark = pytest.mark.django_db
 
 
@@ -66,3 +68,17 @@ def test_data_page_lists_releases_with_checksums(releases, client):
     assert manifest(releases, 1)["files"]["events.json"]["sha256"] in page
     assert client.get("/data/1/secrets.txt").status_code == 404
     assert client.get("/data/9/stations.csv").status_code == 404
+
+
+def test_data_page_describes_the_dataset_with_each_release_file(releases, client):
+    call_command("release", verbosity=0)
+    page = client.get(reverse("tracker:data"))
+    datasets = [block for block in read_head(page).jsonld if block["@type"] == "Dataset"]
+    assert len(datasets) == 1
+    data = datasets[0]
+    assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    urls = {item["contentUrl"]: item["encodingFormat"] for item in data["distribution"]}
+    # The standing downloads, and every file of release 1 at its stable address.
+    assert urls["http://testserver/stations.csv"] == "text/csv"
+    assert urls["http://testserver/data/1/stations.csv"] == "text/csv"
+    assert urls["http://testserver/data/1/events.json"] == "application/json"

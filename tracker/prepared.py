@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 
 from .middleware import accepts_gzip, code_fingerprint
 from .models import public_data_stamp
@@ -31,7 +32,8 @@ def _path(request, name: str) -> Path:
     """Where the file ``name`` of the present data state (and host) is kept."""
     stamp = getattr(request, "public_data_stamp", None) or public_data_stamp()
     # Record URLs in the files name the host they were asked from.
-    basis = (stamp, code_fingerprint(), request.scheme, request.get_host())
+    # The JSON texts follow the language of the address.
+    basis = (stamp, code_fingerprint(), request.scheme, request.get_host(), get_language())
     digest = hashlib.sha256(repr(basis).encode()).hexdigest()[:24]
     stem, suffix = name.rsplit(".", 1)
     return Path(settings.TRACKER_DOWNLOAD_DIR) / f"{stem}-{digest}.{suffix}"

@@ -1,5 +1,9 @@
 """The published data as the downloads and data releases give it.
 
+JSON texts follow the page's language where a curator wrote a translation
+(``/zh-hans/stations.json``); field names never change. The CSV keeps the
+import's columns, each language in its own column.
+
 CSV rows use the import's own column definitions (tracker/resources.py), so a
 download re-imports; JSON objects follow the contract in DESIGN.md.
 """
@@ -11,6 +15,7 @@ from collections.abc import Iterator
 from django.db.models import Prefetch, Q
 
 from . import text
+from .languages import localized
 from .models import Citation, State, Station
 from .sheets import cell_text, neutralise
 
@@ -55,7 +60,7 @@ def citation_data(citation) -> dict:
     source = citation.source
     return {
         "source": source.key,
-        "title": source.title,
+        "title": localized(source, "title").text,
         "publisher": source.publisher,
         "date": text.format_partial_date(source.published_on, source.published_precision),
         "url": source.url,
@@ -72,20 +77,20 @@ def station_data(request, station) -> dict:
         "code": station.code,
         "url": request.build_absolute_uri(station.get_absolute_url()),
         "country": station.country_id,
-        "country_name": station.country.name,
+        "country_name": station.country.local_name,
         "continent": station.country.continent,
         "city": station.city,
         "location": station.location,
         "capital": station.is_capital,
         "bureau": station.bureau.slug,
-        "bureau_name": station.bureau.name,
+        "bureau_name": station.bureau.local_name,
         "bureau_name_zh": station.bureau.name_zh,
         "active": station.active,
         "active_from": station.active_from,
         "active_until": station.active_until,
         "status": station.status,
         "host": station.host,
-        "summary": station.summary,
+        "summary": localized(station, "summary").text,
         "latitude": float(station.latitude) if station.latitude is not None else None,
         "longitude": float(station.longitude) if station.longitude is not None else None,
         "updated_at": station.updated_at.isoformat(timespec="seconds"),
@@ -101,8 +106,8 @@ def event_data(request, event) -> dict:
         "date": text.format_partial_date(event.date, event.date_precision),
         "date_precision": event.date_precision,
         "type": event.type,
-        "title": event.title,
-        "description": event.description,
+        "title": localized(event, "title").text,
+        "description": localized(event, "description").text,
         "countries": [country.code for country in event.country_list],
         "stations": [station.code for station in event.public_stations],
         "updated_at": event.updated_at.isoformat(timespec="seconds"),
