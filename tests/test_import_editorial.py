@@ -186,3 +186,18 @@ def test_a_workbook_may_publish_the_source_and_the_station_together(editor):
 
     assert not any(r.problems for r in results.values())
     assert Station.objects.get(code="ISL01").state == State.PUBLISHED
+
+
+def test_a_researchers_change_to_a_published_events_stations_is_proposed(researcher):
+    from tracker.models import Event
+
+    event = Event.objects.published().exclude(stations__code=CODE).first()
+    codes = sorted([*event.stations.values_list("code", flat=True), CODE])
+
+    result = run_csv("events", f"slug,stations\n{event.slug},{';'.join(codes)}\n", user=researcher)
+
+    assert result.counts["proposed"] == 1
+    assert CODE not in event.stations.values_list("code", flat=True)
+    proposal = Proposal.objects.for_record(event).get()
+    wanted = Station.objects.filter(code__in=codes).values_list("pk", flat=True)
+    assert proposal.changes == {"stations": sorted(str(pk) for pk in wanted)}
