@@ -184,6 +184,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         """What the preview page shows: counts, rejected rows, the first changes."""
         new = [c for c in result.changes if c.action == "new"]
         changed = [c for c in result.changes if c.action == "changed"]
+        proposed = [c for c in result.changes if c.action == "proposed"]
         limit = self.preview_rows
         return {
             "counts": result.counts,
@@ -193,6 +194,8 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             "more_new": max(0, len(new) - limit),
             "changed": changed[:limit],
             "more_changed": max(0, len(changed) - limit),
+            "proposed": proposed[:limit],
+            "more_proposed": max(0, len(proposed) - limit),
         }
 
     # Step 2: confirm.

@@ -23,6 +23,7 @@ from ..countries import name_aliases
 from ..models import Bureau, Country, Source, State
 from .cells import SheetError, clean_cell, unneutralise
 from .columns import COLUMNS, quote
+from .editorial import Proposals, publish_blocker
 
 #: Rows checked together: references and matched records load once per batch.
 BATCH = 2_000
@@ -61,7 +62,13 @@ class SheetResult:
 
     kind: str
     counts: dict = field(
-        default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "rejected": 0}
+        default_factory=lambda: {
+            "new": 0,
+            "changed": 0,
+            "proposed": 0,
+            "unchanged": 0,
+            "rejected": 0,
+        }
     )
     problems: list[Problem] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
@@ -69,10 +76,14 @@ class SheetResult:
     dry_run: bool = True
 
     def summary(self) -> str:
-        """``N new, N changed, N unchanged, N rejected``."""
+        """``N new, N changed, N unchanged, N rejected`` (``N proposed`` after changed, if any).
+
+        Proposed rows change published records and wait for an editor's review.
+        """
         c = self.counts
+        proposed = f"{c['proposed']} proposed, " if c.get("proposed") else ""
         return (
-            f"{c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged, "
+            f"{c['new']} new, {c['changed']} changed, {proposed}{c['unchanged']} unchanged, "
             f"{c['rejected']} rejected"
         )
 
@@ -183,7 +194,9 @@ class Lookups:
         missing = list({k for k in keys if k and k not in cache})
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
-            for obj in model._base_manager.filter(**{f"{lookup}__in": chunk}).only("pk", lookup):
+            # The state tells whether a change to the record waits for review.
+            records = model._base_manager.filter(**{f"{lookup}__in": chunk})
+            for obj in records.only("pk", lookup, "state"):
                 cache[getattr(obj, lookup)] = obj
 
     def station(self, code: str):
@@ -230,6 +243,10 @@ class ImportRun:
         #: A dry run only counts: no plans kept, so it runs in constant memory.
         self.keep_plans = keep_plans
         self.keys: dict[str, int] = {}
+        #: Changes to published records that wait for an editor (users without publish_*).
+        self.proposals = Proposals(user)
+        #: Keys of the records this sheet publishes (a workbook's later sheets may cite them).
+        self.published_keys: set[str] = set()
 
     def header(self, number: int, values: list[str]) -> dict[str, int]:
         """Map the sheet's columns to positions; one message for every header problem."""
@@ -374,11 +391,24 @@ class ImportRun:
                 elif getattr(instance, name) != value:
                     changed.add(name)
         relation_changes = handler.relation_changes(self, instance, relations)
-        self.check_state(number, instance, fields_, relations, problems)
+        self.check_state(number, key, instance, fields_, relations, problems)
         if problems:
             return
+        if fields_.get("state") == State.PUBLISHED:
+            self.published_keys.add(key)
         plan = Plan(number, key, instance, fields_, changed, relation_changes)
         counts = self.result.counts
+        if (instance is None or changed or relation_changes) and self.proposals.needed(
+            handler.proposal_record(self, plan)
+        ):
+            # Published means reviewed: the row waits for an editor instead of being written.
+            counts["proposed"] += 1
+            if counts["proposed"] <= CHANGE_LIMIT:
+                columns = self.changed_columns(instance, cells, present, changed, relation_changes)
+                self.result.changes.append(Change(number, key, "proposed", columns))
+            if self.keep_plans:
+                handler.propose(self, plan)
+            return
         if instance is None:
             counts["new"] += 1
             if counts["new"] <= CHANGE_LIMIT:
@@ -386,13 +416,7 @@ class ImportRun:
         elif changed or relation_changes:
             counts["changed"] += 1
             if counts["changed"] <= CHANGE_LIMIT:
-                columns = [
-                    (col.name, str(col.render(instance)), cells[col.name])
-                    for col in present
-                    if set(col.fields) & changed
-                ]
-                for name, added in relation_changes.items():
-                    columns.append((name, "", "+ " + ";".join(sorted(str(x) for x in added))))
+                columns = self.changed_columns(instance, cells, present, changed, relation_changes)
                 self.result.changes.append(Change(number, key, "changed", columns))
             plan.changed = changed or {"@relations"}
         else:
@@ -401,7 +425,21 @@ class ImportRun:
         if self.keep_plans:
             self.plans.append(plan)
 
-    def check_state(self, number, instance, values, relations, problems):
+    @staticmethod
+    def changed_columns(instance, cells, present, changed, relation_changes) -> list:
+        """The preview's (column, now, after import) of a row changing ``instance``."""
+        if instance is None:
+            return [(col.name, "", cells[col.name]) for col in present if cells.get(col.name)]
+        columns = [
+            (col.name, str(col.render(instance)), cells[col.name])
+            for col in present
+            if set(col.fields) & changed
+        ]
+        for name, added in relation_changes.items():
+            columns.append((name, "", "+ " + ";".join(sorted(str(x) for x in added))))
+        return columns
+
+    def check_state(self, number, key, instance, values, relations, problems):
         """Only Editors publish or retract; moves follow the editorial workflow."""
         if "state" not in values:
             return
@@ -433,20 +471,10 @@ class ImportRun:
                     f"{State(new).label.lower()}.",
                 )
             )
-        elif (
-            new == State.PUBLISHED
-            and model.requires_citation
-            and not self.handler.is_cited(instance)
-            and not relations.get("@sources")
-        ):
-            problems.append(
-                Problem(
-                    number,
-                    "state",
-                    f"a published {singular} needs a citation: list at least one "
-                    "source key in the sources column.",
-                )
-            )
+        elif new == State.PUBLISHED and model.requires_citation:
+            reason = publish_blocker(self, key, instance, relations)
+            if reason:
+                problems.append(Problem(number, "state", reason))
 
     def digest(self, stamps: dict) -> str:
         """A fingerprint of the matched records' versions, compared when a preview is confirmed."""
@@ -460,5 +488,6 @@ class ImportRun:
         new = [p for p in self.plans if p.is_new]
         changed = [p for p in self.plans if not p.is_new]
         self.handler.write(self, new, changed, now)
+        self.proposals.create(note=self.reason)
         if progress:
             progress(len(self.plans))

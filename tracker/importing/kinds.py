@@ -113,6 +113,23 @@ class Kind:
         missing = [s for s in sources if s.key not in have]
         return {"sources": missing} if missing else {}
 
+    # Proposals: rows changing published records, from users who may not publish.
+
+    def proposal_record(self, run, plan):
+        """The record whose review a row's change waits for (None: a new record)."""
+        return plan.instance
+
+    def propose(self, run, plan):
+        """Keep ``plan``'s changed fields and added links/citations as a proposal."""
+        changes = {name: plan.values[name] for name in plan.changed if name in plan.values}
+        added = []
+        for name, value in plan.relations.items():
+            if name == "sources":
+                added += [{"source": source.pk, "supports": []} for source in value]
+            else:
+                changes[name] = [obj.pk for obj in value]
+        run.proposals.add(plan.instance, changes=changes, added=added)
+
     # Writing.
 
     def new_instance(self, plan):
@@ -490,6 +507,26 @@ class CitationKind(Kind):
                     label = labels[target][getattr(citation, f"{target}_id")]
                     found[f"{citation.source.key}|{target}|{label}"] = citation
         return found
+
+    def proposal_record(self, run, plan):
+        """A citation's change waits for a review of the station or event it supports."""
+        _source, station, event = self.targets[plan.key]
+        return station or event
+
+    def propose(self, run, plan):
+        source, station, event = self.targets[plan.key]
+        record = station or event
+        if plan.is_new:
+            added = {
+                "source": source.pk,
+                "supports": plan.values.get("supports", []),
+                "locator": plan.values.get("locator", ""),
+                "quotation": plan.values.get("quotation", ""),
+            }
+            run.proposals.add(record, added=[added])
+        else:
+            new = {name: plan.values[name] for name in plan.changed if name in plan.values}
+            run.proposals.add(record, changed=[(plan.instance, new)])
 
     def write(self, run, new, changed, now):
         rows = []

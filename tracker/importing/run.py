@@ -55,8 +55,9 @@ def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="",
     """Import the sheets of an ``all`` workbook in dependency order, all or nothing.
 
     Each sheet is written inside one outer transaction so the next can refer
-    to it; after a sheet with rejected rows the rest are only checked (with
-    the keys it would have created counted as known), and all is rolled back.
+    to it; in a dry run, or after a sheet with rejected rows, the rest are only
+    checked (with the keys it would have created counted as known, and the
+    sources it would publish counted as published), and all is rolled back.
     """
     if workbook.suffix == "csv":
         raise SheetError("KIND all needs a workbook (.xlsx or .ods) with one sheet per kind.")
@@ -89,11 +90,16 @@ def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="",
             rows = itertools.chain([first], rows)
             run = _check(kind, rows, user, reason, progress, pending, lock=not dry_run)
             results[kind] = run.result
+            if kind == "sources":
+                # Stations and events may cite the sources this sheet publishes.
+                pending["published_sources"] = set(run.published_keys)
             if run.result.problems:
                 failed = True
-                pending[kind] = set(run.keys)
             elif not failed:
                 _finish(run, dry_run, progress, rollback=False)
+            if dry_run or failed:
+                # Not written: later sheets count the keys it would have created as known.
+                pending[kind] = set(run.keys)
         if dry_run or failed:
             transaction.set_rollback(True)
     for result in results.values():
