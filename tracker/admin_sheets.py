@@ -27,9 +27,9 @@ from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.decorators import method_decorator
@@ -41,6 +41,7 @@ from import_export.signals import post_import
 from .importing.cells import SheetError, StalePreviewError
 from .importing.readers import Workbook
 from .importing.run import import_sheet
+from .importing.template import blank_template
 from .sheets import SHEET_FORMATS, admin_limits, too_big_message
 
 PREVIEW_SALT = "tracker.import-preview"
@@ -90,6 +91,32 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         if import_form is not None:
             initial["preview_token"] = getattr(import_form, "preview_token", "")
         return initial
+
+    def get_urls(self):
+        info = self.get_model_info()
+        return [
+            path(
+                "import/template/",
+                self.admin_site.admin_view(self.import_template_view),
+                name="{}_{}_import_template".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request):
+        """A blank .xlsx of this model's sheet: the header row and what each column accepts.
+
+        Open to whoever may import (Researchers cannot export).
+        """
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        kind = self.get_import_resource_classes(request)[0].sheet_kind
+        response = HttpResponse(
+            blank_template(kind),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{kind}-template.xlsx"'
+        return response
 
     # Step 1: upload and preview.
 
@@ -146,6 +173,10 @@ class SpreadsheetAdminMixin(ImportExportMixin):
                 for r in resources
             ],
             import_error_display=self.import_error_display,
+            template_url=reverse(
+                "admin:{}_{}_import_template".format(*self.get_model_info()),
+                current_app=self.admin_site.name,
+            ),
             max_megabytes=admin_limits().max_bytes // (1024 * 1024),
         )
         request.current_app = self.admin_site.name
@@ -191,6 +222,8 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             "summary": result.summary(),
             "problems": result.problems,
             "new": new[:limit],
+            # Among the new rows listed: those that stay uncited or cite without a locator.
+            "warned": sum(1 for c in new[:limit] if c.warnings),
             "more_new": max(0, len(new) - limit),
             "changed": changed[:limit],
             "more_changed": max(0, len(changed) - limit),

@@ -24,6 +24,7 @@ from ..models import Bureau, Country, Source, State
 from .cells import SheetError, clean_cell, unneutralise
 from .columns import COLUMNS, quote
 from .editorial import Proposals, publish_blocker
+from .hints import country_hint, did_you_mean, new_row_preview
 
 #: Rows checked together: references and matched records load once per batch.
 BATCH = 2_000
@@ -40,6 +41,8 @@ class Problem:
     row: int
     column: str
     message: str
+    #: The row's key (code, slug or key) as the sheet wrote it, when it has one.
+    key: str = ""
 
     def __str__(self):
         where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
@@ -54,6 +57,9 @@ class Change:
     key: str
     action: str
     columns: list[tuple[str, str, str]] = field(default_factory=list)
+    #: New rows: (column, resolved value) pairs and what to watch (``hints.new_row_preview``).
+    details: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -158,6 +164,7 @@ class Lookups:
                 raise ValueError("country is blank: write an ISO3 code (NLD) or an English name.")
             raise ValueError(
                 f"{quote(value)} is not a country: write an ISO3 code (NLD) or an English name."
+                + country_hint(value, set(self._countries.values()))
             )
         return found
 
@@ -176,6 +183,10 @@ class Lookups:
                 raise ValueError(f"bureau is blank: write one of {known}.")
             raise ValueError(
                 f"{quote(raw)} is not a bureau: write its slug ({known}) or English name."
+                + did_you_mean(
+                    raw.strip().casefold(),
+                    {k: f"{b.slug} ({b.name})" for k, b in self._bureaus.items()},
+                )
             )
         return found
 
@@ -186,7 +197,10 @@ class Lookups:
         if found is None:
             if key in self.pending.get("sources", ()):
                 return Pending(key)
-            raise ValueError(f"{quote(key)} is not a known source key.")
+            raise ValueError(
+                f"{quote(key)} is not a known source key."
+                + did_you_mean(key, {k: k for k in self._sources})
+            )
         return found
 
     def preload(self, cache: dict, model, lookup: str, keys: Iterable[str]):
@@ -359,6 +373,10 @@ class ImportRun:
         if key is not None and not problems:
             self.plan(number, key, cells, instance, values, present, problems)
         if problems:
+            # The key as written (a citation's: its source and record), even if invalid.
+            shown_key = " / ".join(cells[k] for k in handler.key_columns if cells.get(k))
+            for problem in problems:
+                problem.key = problem.key or shown_key
             self.result.problems.extend(problems)
             self.result.counts["rejected"] += 1
 
@@ -412,7 +430,8 @@ class ImportRun:
         if instance is None:
             counts["new"] += 1
             if counts["new"] <= CHANGE_LIMIT:
-                self.result.changes.append(Change(number, key, "new"))
+                preview = new_row_preview(handler, fields_, relations)
+                self.result.changes.append(Change(number, key, "new", **preview))
         elif changed or relation_changes:
             counts["changed"] += 1
             if counts["changed"] <= CHANGE_LIMIT:
