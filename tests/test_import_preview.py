@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tracker.importing.engine import Lookups
+from tracker.importing.lookups import Lookups
 from tracker.models import Bureau
 
 IMPORT_URL = reverse("admin:tracker_station_import")

@@ -185,3 +185,48 @@ def m2m_history_table(model, field_name: str) -> Table:
     from simple_history.models import HistoricalRecords
 
     return Table(HistoricalRecords.m2m_models[model._meta.get_field(field_name)])
+
+
+#: Records written per statement group when a sheet is written.
+CHUNK = 2_000
+
+
+def chunks(items, size=500):
+    """``items`` a slice of ``size`` at a time."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def write_citations(run, rows: list[dict], now):
+    """Insert new citations from dicts of their column values, with their history."""
+    if not rows:
+        return
+    from ..models import Citation
+
+    table = Table(Citation)
+    history = History(Citation, user=run.user, reason=run.reason, when=now)
+    extra = {
+        "history_date": now,
+        "history_change_reason": run.reason,
+        "history_type": "+",
+        "history_user_id": history.user_id,
+    }
+    for chunk in chunks(rows, CHUNK):
+        found = table.insert(
+            (table.prepare([row[a] for a in table.attnames]) for row in chunk),
+            ("id", "source_id", "station_id", "event_id"),
+        )
+        ids = {(s, st, ev): pk for pk, s, st, ev in found}
+        history.table.insert(
+            history.table.prepare(
+                [
+                    extra[a]
+                    if a in extra
+                    else ids[(row["source_id"], row["station_id"], row["event_id"])]
+                    if a == "id"
+                    else row[a]
+                    for a in history.table.attnames
+                ]
+            )
+            for row in chunk
+        )

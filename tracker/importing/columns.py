@@ -73,7 +73,7 @@ class Col:
 
     ``parse(raw, lookups)`` returns the model fields the cell sets (keys
     starting with ``@`` are relations); ``lookups`` finds countries, bureaus
-    and records by their keys (see ``engine.Lookups``).
+    and records by their keys (see ``lookups.Lookups``).
     """
 
     name: str

@@ -9,23 +9,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 
-from ..models import Bureau, Citation, Event, Source, Station, clean_supports
-from .bulk import History, Table, m2m_history_table
+from ..models import Bureau, Citation, Event, Source, Station
+from .bulk import CHUNK, History, Table, chunks, m2m_history_table, write_citations
 from .columns import SLUG, STATION_CODE, quote, split_list
-from .engine import CellError, Problem
-
-CHUNK = 2_000
+from .engine import Problem
 
 
-def _chunks(items, size=500):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _lock(queryset, run):
+def lock_matched(queryset, run):
     # Matched rows stay locked until the import commits (PostgreSQL; SQLite's
     # IMMEDIATE transactions hold the write lock already).
     if run.lock and connection.vendor != "sqlite":
@@ -66,9 +58,9 @@ class Kind:
         key = self.key_columns[0]
         keys = [self.normal_key(cells[key]) for cells in rows if cells.get(key)]
         found = {}
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             queryset = self.model._base_manager.filter(**{f"{key}__in": chunk})
-            for obj in _lock(self.matched(queryset), run):
+            for obj in lock_matched(self.matched(queryset), run):
                 found[getattr(obj, key)] = obj
         self.after_load(found)
         return found
@@ -96,7 +88,7 @@ class Kind:
 
     def load_cited(self, instances, target: str):
         pks = [i.pk for i in instances]
-        for chunk in _chunks(pks):
+        for chunk in chunks(pks):
             pairs = (
                 Citation._base_manager.filter(**{f"{target}_id__in": chunk})
                 .order_by()
@@ -139,7 +131,7 @@ class Kind:
         history = History(self.model, user=run.user, reason=run.reason, when=now)
         table = Table(self.model)
         key = self.key_columns[0]
-        for chunk in _chunks(new, CHUNK):
+        for chunk in chunks(new, CHUNK):
             instances = []
             for plan in chunk:
                 instance = self.new_instance(plan)
@@ -179,7 +171,7 @@ class Kind:
         table.update(
             ("version", "updated_at"), ([p.instance.version, now, p.instance.pk] for p in touched)
         )
-        for chunk in _chunks(changed, CHUNK):
+        for chunk in chunks(changed, CHUNK):
             history_ids = history.write([p.instance for p in chunk], "~", self.m2m_fields())
             self.after_write(run, chunk, now, history_ids)
 
@@ -208,39 +200,6 @@ class Kind:
                     }
                 )
         write_citations(run, rows, now)
-
-
-def write_citations(run, rows: list[dict], now):
-    """Insert new citations from dicts of their column values, with their history."""
-    if not rows:
-        return
-    table = Table(Citation)
-    history = History(Citation, user=run.user, reason=run.reason, when=now)
-    extra = {
-        "history_date": now,
-        "history_change_reason": run.reason,
-        "history_type": "+",
-        "history_user_id": history.user_id,
-    }
-    for chunk in _chunks(rows, CHUNK):
-        found = table.insert(
-            (table.prepare([row[a] for a in table.attnames]) for row in chunk),
-            ("id", "source_id", "station_id", "event_id"),
-        )
-        ids = {(s, st, ev): pk for pk, s, st, ev in found}
-        history.table.insert(
-            history.table.prepare(
-                [
-                    extra[a]
-                    if a in extra
-                    else ids[(row["source_id"], row["station_id"], row["event_id"])]
-                    if a == "id"
-                    else row[a]
-                    for a in history.table.attnames
-                ]
-            )
-            for row in chunk
-        )
 
 
 class BureauKind(Kind):
@@ -369,7 +328,7 @@ class EventKind(Kind):
         pks = [e.pk for e in found.values()]
         for name, column in (("countries", "country_id"), ("stations", "station_id")):
             through = getattr(Event, name).through
-            for chunk in _chunks(pks):
+            for chunk in chunks(pks):
                 pairs = through.objects.filter(event_id__in=chunk).values_list("event_id", column)
                 for pk, other in pairs:
                     self.links[name][pk].add(other)
@@ -407,7 +366,7 @@ class EventKind(Kind):
             # simple-history keeps the links of every history record: write them too.
             snapshot = m2m_history_table(Event, name)
             rows = []
-            for chunk in _chunks(pks):
+            for chunk in chunks(pks):
                 links = through.objects.filter(event_id__in=chunk).values_list(
                     "id", "event_id", column
                 )
@@ -421,150 +380,3 @@ class EventKind(Kind):
                     rows.append(snapshot.prepare([values[a] for a in snapshot.attnames]))
             snapshot.insert(rows)
         self.add_citations(run, plans, "event", now)
-
-
-class CitationKind(Kind):
-    kind, singular, model = "citations", "citation", Citation
-    key_columns = ("source", "station", "event")
-    fk_fields = frozenset({"source", "station", "event"})
-
-    def __init__(self):
-        super().__init__()
-        self.targets = {}
-
-    def missing_header(self, positions):
-        if "source" not in positions or not ({"station", "event"} & set(positions)):
-            return (
-                "The header needs a source column and a station or event column: they "
-                "identify each citation."
-            )
-        return ""
-
-    def row_key(self, run, cells):
-        if not cells["source"]:
-            raise CellError("source", "source is blank: write the key of the source cited.")
-        try:
-            source = run.lookups.source(cells["source"])
-        except ValueError as error:
-            raise CellError("source", str(error)) from None
-        code = cells.get("station", "").upper()
-        slug = cells.get("event", "")
-        if bool(code) == bool(slug):
-            raise CellError(
-                "station" if "station" in cells else "event",
-                "a citation supports exactly one record: fill in either station or event.",
-            )
-        try:
-            station = run.lookups.station(code) if code else None
-        except ValueError as error:
-            raise CellError("station", str(error)) from None
-        try:
-            event = run.lookups.event(slug) if slug else None
-        except ValueError as error:
-            raise CellError("event", str(error)) from None
-        key = f"{source.key}|station|{code}" if code else f"{source.key}|event|{slug}"
-        self.targets[key] = (source, station, event)
-        return key
-
-    def check_row(self, run, number, key, instance, values, problems):
-        """The facts a citation supports are those of its record's kind."""
-        if "supports" not in values:
-            return
-        _source, station, _event = self.targets[key]
-        try:
-            values["supports"] = clean_supports(
-                values["supports"], "station" if station else "event"
-            )
-        except ValidationError as error:
-            problems.append(Problem(number, "supports", error.messages[0]))
-
-    def prepare(self, run, rows):
-        lookups = run.lookups
-        lookups.preload(
-            lookups.stations, Station, "code", [c.get("station", "").upper() for c in rows]
-        )
-        lookups.preload(lookups.events, Event, "slug", [c.get("event", "") for c in rows])
-
-    def load_existing(self, run, rows):
-        lookups = run.lookups
-        stations = {
-            lookups.stations[c].pk
-            for r in rows
-            if (c := r.get("station", "").upper()) in lookups.stations
-        }
-        events = {lookups.events[s].pk for r in rows if (s := r.get("event", "")) in lookups.events}
-        labels = {
-            "station": {s.pk: code for code, s in lookups.stations.items() if s.pk in stations},
-            "event": {e.pk: slug for slug, e in lookups.events.items() if e.pk in events},
-        }
-        found = {}
-        for target, pks in (("station", list(stations)), ("event", list(events))):
-            for chunk in _chunks(pks):
-                queryset = Citation._base_manager.filter(**{f"{target}_id__in": chunk})
-                # No default ordering (a join on sources) and no target rows: keys suffice.
-                queryset = queryset.select_related("source").order_by()
-                for citation in _lock(queryset, run):
-                    label = labels[target][getattr(citation, f"{target}_id")]
-                    found[f"{citation.source.key}|{target}|{label}"] = citation
-        return found
-
-    def proposal_record(self, run, plan):
-        """A citation's change waits for a review of the station or event it supports."""
-        _source, station, event = self.targets[plan.key]
-        return station or event
-
-    def propose(self, run, plan):
-        source, station, event = self.targets[plan.key]
-        record = station or event
-        if plan.is_new:
-            added = {
-                "source": source.pk,
-                "supports": plan.values.get("supports", []),
-                "locator": plan.values.get("locator", ""),
-                "quotation": plan.values.get("quotation", ""),
-            }
-            run.proposals.add(record, added=[added])
-        else:
-            new = {name: plan.values[name] for name in plan.changed if name in plan.values}
-            run.proposals.add(record, changed=[(plan.instance, new)])
-
-    def write(self, run, new, changed, now):
-        rows = []
-        for plan in new:
-            source, station, event = self.targets[plan.key]
-            rows.append(
-                {
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                    "supports": plan.values.get("supports", []),
-                    "locator": plan.values.get("locator", ""),
-                    "quotation": plan.values.get("quotation", ""),
-                    "source_id": source.pk,
-                    "station_id": station.pk if station else None,
-                    "event_id": event.pk if event else None,
-                }
-            )
-        write_citations(run, rows, now)
-        table = Table(Citation)
-        history = History(Citation, user=run.user, reason=run.reason, when=now)
-        instances = []
-        for plan in changed:
-            instance = plan.instance
-            for name, value in plan.values.items():
-                setattr(instance, name, value)
-            instance.version += 1
-            instance.updated_at = now
-            instances.append(instance)
-        names = ("supports", "locator", "quotation", "version", "updated_at")
-        table.update(names, ([getattr(i, n) for n in names] + [i.pk] for i in instances))
-        history.write(instances, "~")
-
-
-KIND_CLASSES = {
-    "bureaus": BureauKind,
-    "sources": SourceKind,
-    "stations": StationKind,
-    "events": EventKind,
-    "citations": CitationKind,
-}

@@ -9,6 +9,7 @@ record is sourced, ``stamps`` the data stamp the caches key on, and ``tips``
 the readers' tips.
 """
 
+from .citations import Citation
 from .corrections import Correction
 from .editorial import (
     ConcurrentEditError,
@@ -21,9 +22,10 @@ from .editorial import (
     editorial_permissions,
 )
 from .proposals import Proposal, log_published_change, needs_proposal, propose, public_facts
-from .records import LINK_HEALTH_FIELDS, Citation, Event, Source, Station, active_in_year
+from .records import Event, Station, active_in_year
 from .reference import Bureau, Country
 from .rules import RULES, constraint_message, plain_errors
+from .sources import LINK_HEALTH_FIELDS, Source
 from .sourcing import (
     SUPPORTABLE_FACTS,
     clean_supports,

@@ -225,7 +225,7 @@ class Editorial(Versioned):
         """The sources this record cites that are not published yet (none for a source)."""
         if not self.requires_citation or self.pk is None:
             return []
-        from .records import Source  # the records build on this module
+        from .sources import Source  # the records build on this module
 
         return list(
             Source._base_manager.filter(citations__in=self.citations.all())

@@ -246,7 +246,8 @@ class Proposal(models.Model):
 
     def citation_rows(self) -> list[dict]:
         """Citations added, removed or changed, as text, with what no longer exists."""
-        from .records import Citation, Source
+        from .citations import Citation
+        from .sources import Source
 
         existing = {c.pk: c for c in self.record.citations.select_related("source")}
         keys = dict(Source.objects.values_list("pk", "key"))
@@ -288,7 +289,7 @@ class Proposal(models.Model):
         Raises ``StateChangeRefused`` (nothing applied) when the result would
         break a rule, e.g. leave a published station without a citation.
         """
-        from .records import Citation
+        from .citations import Citation
 
         if self.status != self.Status.OPEN:
             raise StateChangeRefused(gettext("This proposal was already decided."))
@@ -351,7 +352,7 @@ class Proposal(models.Model):
 
 
 def _source_pk(source) -> int:
-    from .records import Source
+    from .sources import Source
 
     if isinstance(source, Source):
         return source.pk

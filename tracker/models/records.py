@@ -1,15 +1,14 @@
-"""The curated records: sources, stations, events and the citations that tie them."""
+"""The curated records: stations and events (sources and citations have modules of their own)."""
 
 import datetime
 from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -18,14 +17,20 @@ from .. import search, text
 from .editorial import (
     Editorial,
     PublishableQuerySet,
-    State,
-    StateChangeRefused,
-    Versioned,
     editorial_permissions,
 )
 from .reference import Bureau, Country
 from .rules import constraint_message
-from .sourcing import ENCYCLOPEDIA_KIND, SourcedQuerySet, clean_supports
+from .sources import Source
+from .sourcing import SourcedQuerySet
+
+
+def _public_citations():
+    """``Citation.objects.public()``: citations.py defines Citation on these models, so
+    it is looked up when a query is built rather than imported here."""
+    from django.apps import apps
+
+    return apps.get_model("tracker", "Citation").objects.public()
 
 
 def active_in_year(year: int) -> Q:
@@ -77,7 +82,7 @@ class StationQuerySet(SourcedQuerySet, PublishableQuerySet):
     def with_public_citations(self):
         """Stations with ``public_citations``: their citations of published sources."""
         return self.prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.public(), to_attr="public_citations")
+            Prefetch("citations", queryset=_public_citations(), to_attr="public_citations")
         )
 
 
@@ -93,7 +98,7 @@ class EventQuerySet(SourcedQuerySet, PublishableQuerySet):
                 queryset=Station.objects.published().with_places().order_by("code"),
                 to_attr="public_stations",
             ),
-            Prefetch("citations", queryset=Citation.objects.public(), to_attr="public_citations"),
+            Prefetch("citations", queryset=_public_citations(), to_attr="public_citations"),
         )
 
     def newest_first(self):
@@ -134,156 +139,6 @@ class EventQuerySet(SourcedQuerySet, PublishableQuerySet):
         ]
         rows.sort(key=lambda row: (-row["total"], row["name"]))
         return {"types": types, "rows": rows}
-
-
-class CitationQuerySet(models.QuerySet):
-    def public(self):
-        """Citations of published sources, with their source: a draft source is never shown."""
-        # The source's state is checked per citation (EXISTS on its primary key)
-        # and the order leads with the record: both keep SQLite starting from the
-        # records' citations rather than walking every source, which made a
-        # 20,000-station download take minutes.
-        return (
-            self.filter(Exists(Source.objects.published().filter(pk=OuterRef("source_id"))))
-            .select_related("source")
-            .order_by("station", "event", "source__key", "pk")
-        )
-
-
-#: The fields ``check_sources`` writes on a source.
-LINK_HEALTH_FIELDS = [
-    "url_checked_at",
-    "url_result",
-    "url_ok",
-    "archived_checked_at",
-    "archived_result",
-    "archived_ok",
-]
-
-
-class Source(Editorial):
-    """A publication or body that a station or event is believed on."""
-
-    class Kind(models.TextChoices):
-        STATEMENT = "statement", _("Official statement")
-        COURT = "court", _("Court record")
-        GOVERNMENT = "government", _("Government")
-        NGO_REPORT = "ngo-report", _("NGO report")
-        NEWS = "news", _("News")
-        ACADEMIC = "academic", _("Academic")
-        ENCYCLOPEDIA = ENCYCLOPEDIA_KIND, _("Encyclopedia")
-        BOOK = "book", _("Book")
-        OTHER = "other", _("Other")
-
-    class Precision(models.TextChoices):
-        DAY = "day", _("Day")
-        MONTH = "month", _("Month")
-        YEAR = "year", _("Year")
-
-    key = models.SlugField(max_length=80, unique=True, help_text="Short stable handle.")
-    title = models.CharField(max_length=500, blank=True)
-    # Readers' texts in Chinese (blank: the English one shows, marked as English).
-    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=500, blank=True)
-    title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=500, blank=True)
-    authors = models.CharField("author(s)", max_length=500, blank=True)
-    publisher = models.CharField(max_length=300, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
-    language = models.CharField(
-        max_length=10, blank=True, help_text="ISO 639-1 code, e.g. en, nl, zh."
-    )
-    published_on = models.DateField("publication date", null=True, blank=True)
-    published_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
-    url = models.URLField("URL", max_length=1000, blank=True)
-    archived_url = models.URLField("archived URL", max_length=1000, blank=True)
-    accessed_on = models.DateField("accessed", null=True, blank=True)
-    search_text = models.TextField(blank=True, editable=False)
-    # Link health, written by ``manage.py check_sources`` (never by a public request).
-    url_checked_at = models.DateTimeField(_("URL last checked"), null=True, editable=False)
-    url_result = models.CharField(_("URL check result"), max_length=200, blank=True, editable=False)
-    url_ok = models.BooleanField(_("URL reachable"), null=True, editable=False)
-    archived_checked_at = models.DateTimeField(
-        _("archived URL last checked"), null=True, editable=False
-    )
-    archived_result = models.CharField(
-        _("archived URL check result"), max_length=200, blank=True, editable=False
-    )
-    archived_ok = models.BooleanField(_("archived URL reachable"), null=True, editable=False)
-
-    objects = PublishableQuerySet.as_manager()
-    # Link checks are not edits: they stay out of the history and the corrections log.
-    history = HistoricalRecords(excluded_fields=["search_text", *LINK_HEALTH_FIELDS])
-    KEY_FIELD = "key"
-
-    class Meta:
-        permissions = editorial_permissions("source", "sources")
-        ordering = ["key"]
-        indexes = [
-            # The latest change, read from the index for the data stamp.
-            models.Index(fields=["updated_at"], name="source_updated"),
-        ]
-        constraints = [
-            # A date and its precision come together or not at all.
-            models.CheckConstraint(
-                condition=Q(published_on__isnull=True, published_precision="")
-                | Q(published_on__isnull=False, published_precision__in=["day", "month", "year"]),
-                name="source_date_has_precision",
-            ),
-        ]
-
-    def __str__(self):
-        return self.title or self.publisher or self.key
-
-    def get_absolute_url(self):
-        return reverse("tracker:source_detail", args=[self.key])
-
-    @classmethod
-    def suggest_key(cls, publisher: str, published_on, precision: str, title: str = "") -> str:
-        """A free key from the publisher (or title) and date: ``bbc-2022-11``, ``bbc-2022-11-2``."""
-        name = slugify(publisher or title)[:50].strip("-")
-        if not name:
-            return ""
-        dated = text.format_partial_date(published_on, precision or "day")
-        base = "-".join(part for part in (name, dated) if part)
-        taken = set(cls._base_manager.filter(key__startswith=base).values_list("key", flat=True))
-        key, n = base, 1
-        while key in taken:
-            n += 1
-            key = f"{base}-{n}"
-        return key
-
-    @property
-    def published_display(self) -> str:
-        if self.published_on is None:
-            return ""
-        return text.describe_partial_date(self.published_on, self.published_precision)
-
-    def refresh_search_text(self) -> None:
-        self.search_text = text.normalise(
-            " ".join(
-                [self.key, self.title, self.title_zh_hans, self.title_zh_hant]
-                + [self.authors, self.publisher]
-            )
-        )
-
-    def withdrawal_blocker(self) -> str:
-        """Refused when a published station or event cites no other published source."""
-        others = Citation.objects.filter(source__state=State.PUBLISHED).exclude(source=self)
-        stranded = []
-        for kind, model in (("station", Station), ("event", Event)):
-            records = model.objects.published().filter(citations__source=self)
-            records = records.exclude(Exists(others.filter(**{kind: OuterRef("pk")})))
-            stranded += [str(record) for record in records.distinct()[:5]]
-        if not stranded:
-            return ""
-        return gettext(
-            "Source “%(source)s” is the only published source of %(records)s: cite another "
-            "published source there first, or withdraw them."
-        ) % {"source": self, "records": ", ".join(stranded)}
-
-    @property
-    def url_broken(self) -> bool:
-        """The original link was last found broken (not merely unchecked)."""
-        return bool(self.url) and self.url_ok is False
 
 
 class Station(Editorial):
@@ -612,130 +467,3 @@ class Event(Editorial):
                 + [self.description_zh_hans, self.description_zh_hant]
             )
         )
-
-
-class Citation(Versioned):
-    """One source supporting one station or one event."""
-
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
-    station = models.ForeignKey(
-        Station, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
-    )
-    event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
-    )
-    locator = models.CharField(max_length=200, blank=True, help_text="Page, paragraph or section.")
-    quotation = models.TextField(blank=True)
-    supports = models.JSONField(
-        _("facts it supports"),
-        default=list,
-        blank=True,
-        help_text=_("The facts of the record this source states; none: the record as a whole."),
-    )
-
-    objects = CitationQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        permissions = editorial_permissions("citation", "citations", publish=False)
-        ordering = ["source__key", "pk"]
-        indexes = [
-            # The latest change, read from the index for the data stamp.
-            models.Index(fields=["updated_at"], name="citation_updated"),
-        ]
-        constraints = [
-            # A citation supports exactly one record.
-            models.CheckConstraint(
-                condition=Q(station__isnull=False, event__isnull=True)
-                | Q(station__isnull=True, event__isnull=False),
-                name="citation_one_target",
-            ),
-            # A source is cited once per record; the locator says where.
-            models.UniqueConstraint(
-                fields=["source", "station"],
-                condition=Q(station__isnull=False),
-                name="citation_unique_station",
-            ),
-            models.UniqueConstraint(
-                fields=["source", "event"],
-                condition=Q(event__isnull=False),
-                name="citation_unique_event",
-            ),
-        ]
-
-    def __str__(self):
-        target = self.station or self.event
-        return f"{self.source.key} → {target}"
-
-    @property
-    def record_kind(self) -> str | None:
-        """``"station"`` or ``"event"``: whose facts ``supports`` names."""
-        if self.station_id is not None:
-            return "station"
-        if self.event_id is not None:
-            return "event"
-        return None
-
-    def clean(self):
-        super().clean()
-        # The allowed names depend on the record, so a database constraint cannot
-        # say it portably (JSON containment is not on SQLite); the form, the sheet
-        # and the seed all come through here.
-        kind = self.record_kind
-        if kind is not None:
-            try:
-                self.supports = clean_supports(self.supports, kind)
-            except ValidationError as error:
-                raise ValidationError({"supports": error}) from None
-
-    @property
-    def record(self):
-        """The station or event this citation supports."""
-        return self.station or self.event
-
-    def removal_blocker(self, moving_to=None) -> str:
-        """Why this saved citation may not leave its record now, or "" when it may.
-
-        A published station or event keeps at least one citation, whatever the
-        path (a move, a delete, an import, a published proposal).
-        """
-        if self.pk is None:
-            return ""
-        saved = Citation._base_manager.filter(pk=self.pk).select_related(
-            "station", "event", "source"
-        )
-        saved = saved.first()
-        if saved is None:
-            return ""
-        record = saved.record
-        if moving_to is not None and moving_to == record:
-            return ""
-        if record.state != State.PUBLISHED:
-            return ""
-        others = record.citations.exclude(pk=self.pk)
-        if not others.exists():
-            return (
-                f"{record._meta.verbose_name.capitalize()} “{record}” is published and "
-                "this is its only citation: cite another source first, or withdraw it."
-            )
-        # Its public page always shows a published source.
-        if (
-            saved.source.state == State.PUBLISHED
-            and not others.filter(source__state=State.PUBLISHED).exists()
-        ):
-            return gettext(
-                "%(kind)s “%(record)s” is published and this is its only citation of a "
-                "published source: publish another of its sources first, or withdraw it."
-            ) % {"kind": record._meta.verbose_name.capitalize(), "record": record}
-        return ""
-
-    def save(self, *args, **kwargs):
-        # The last line of defence for every path; forms and the admin ask first.
-        if reason := self.removal_blocker(moving_to=self.station or self.event):
-            raise StateChangeRefused(reason)
-        return super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if reason := self.removal_blocker():
-            raise StateChangeRefused(reason)
-        return super().delete(*args, **kwargs)

@@ -1,0 +1,148 @@
+"""The citations sheet: rows keyed by source and record, the facts each citation backs."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from ..models import Citation, Event, Station, clean_supports
+from .bulk import History, Table, chunks, write_citations
+from .engine import CellError, Problem
+from .kinds import Kind, lock_matched
+
+
+class CitationKind(Kind):
+    kind, singular, model = "citations", "citation", Citation
+    key_columns = ("source", "station", "event")
+    fk_fields = frozenset({"source", "station", "event"})
+
+    def __init__(self):
+        super().__init__()
+        self.targets = {}
+
+    def missing_header(self, positions):
+        if "source" not in positions or not ({"station", "event"} & set(positions)):
+            return (
+                "The header needs a source column and a station or event column: they "
+                "identify each citation."
+            )
+        return ""
+
+    def row_key(self, run, cells):
+        if not cells["source"]:
+            raise CellError("source", "source is blank: write the key of the source cited.")
+        try:
+            source = run.lookups.source(cells["source"])
+        except ValueError as error:
+            raise CellError("source", str(error)) from None
+        code = cells.get("station", "").upper()
+        slug = cells.get("event", "")
+        if bool(code) == bool(slug):
+            raise CellError(
+                "station" if "station" in cells else "event",
+                "a citation supports exactly one record: fill in either station or event.",
+            )
+        try:
+            station = run.lookups.station(code) if code else None
+        except ValueError as error:
+            raise CellError("station", str(error)) from None
+        try:
+            event = run.lookups.event(slug) if slug else None
+        except ValueError as error:
+            raise CellError("event", str(error)) from None
+        key = f"{source.key}|station|{code}" if code else f"{source.key}|event|{slug}"
+        self.targets[key] = (source, station, event)
+        return key
+
+    def check_row(self, run, number, key, instance, values, problems):
+        """The facts a citation supports are those of its record's kind."""
+        if "supports" not in values:
+            return
+        _source, station, _event = self.targets[key]
+        try:
+            values["supports"] = clean_supports(
+                values["supports"], "station" if station else "event"
+            )
+        except ValidationError as error:
+            problems.append(Problem(number, "supports", error.messages[0]))
+
+    def prepare(self, run, rows):
+        lookups = run.lookups
+        lookups.preload(
+            lookups.stations, Station, "code", [c.get("station", "").upper() for c in rows]
+        )
+        lookups.preload(lookups.events, Event, "slug", [c.get("event", "") for c in rows])
+
+    def load_existing(self, run, rows):
+        lookups = run.lookups
+        stations = {
+            lookups.stations[c].pk
+            for r in rows
+            if (c := r.get("station", "").upper()) in lookups.stations
+        }
+        events = {lookups.events[s].pk for r in rows if (s := r.get("event", "")) in lookups.events}
+        labels = {
+            "station": {s.pk: code for code, s in lookups.stations.items() if s.pk in stations},
+            "event": {e.pk: slug for slug, e in lookups.events.items() if e.pk in events},
+        }
+        found = {}
+        for target, pks in (("station", list(stations)), ("event", list(events))):
+            for chunk in chunks(pks):
+                queryset = Citation._base_manager.filter(**{f"{target}_id__in": chunk})
+                # No default ordering (a join on sources) and no target rows: keys suffice.
+                queryset = queryset.select_related("source").order_by()
+                for citation in lock_matched(queryset, run):
+                    label = labels[target][getattr(citation, f"{target}_id")]
+                    found[f"{citation.source.key}|{target}|{label}"] = citation
+        return found
+
+    def proposal_record(self, run, plan):
+        """A citation's change waits for a review of the station or event it supports."""
+        _source, station, event = self.targets[plan.key]
+        return station or event
+
+    def propose(self, run, plan):
+        source, station, event = self.targets[plan.key]
+        record = station or event
+        if plan.is_new:
+            added = {
+                "source": source.pk,
+                "supports": plan.values.get("supports", []),
+                "locator": plan.values.get("locator", ""),
+                "quotation": plan.values.get("quotation", ""),
+            }
+            run.proposals.add(record, added=[added])
+        else:
+            new = {name: plan.values[name] for name in plan.changed if name in plan.values}
+            run.proposals.add(record, changed=[(plan.instance, new)])
+
+    def write(self, run, new, changed, now):
+        rows = []
+        for plan in new:
+            source, station, event = self.targets[plan.key]
+            rows.append(
+                {
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "supports": plan.values.get("supports", []),
+                    "locator": plan.values.get("locator", ""),
+                    "quotation": plan.values.get("quotation", ""),
+                    "source_id": source.pk,
+                    "station_id": station.pk if station else None,
+                    "event_id": event.pk if event else None,
+                }
+            )
+        write_citations(run, rows, now)
+        table = Table(Citation)
+        history = History(Citation, user=run.user, reason=run.reason, when=now)
+        instances = []
+        for plan in changed:
+            instance = plan.instance
+            for name, value in plan.values.items():
+                setattr(instance, name, value)
+            instance.version += 1
+            instance.updated_at = now
+            instances.append(instance)
+        names = ("supports", "locator", "quotation", "version", "updated_at")
+        table.update(names, ([getattr(i, n) for n in names] + [i.pk] for i in instances))
+        history.write(instances, "~")
