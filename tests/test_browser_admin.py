@@ -1,13 +1,15 @@
 """The whole curation loop in a real browser: a researcher drafts, an editor publishes."""
 
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from tracker.models import Source
+from tracker.models import Source, State, Station
 
 CODE = "NLD95"
 
@@ -183,6 +185,27 @@ def test_researchers_day_from_source_to_published_station(server, page):
     page.locator("input[name=_send_to_review]").first.click()
     expect(page.locator(".messagelist")).to_contain_text("is now in review")
     expect(page.locator("#id_date")).to_have_value("2023-03")
+
+    # A sheet of one more station, with a mistake in its country: the preview names
+    # the row and suggests the code; fixed, it imports as a draft.
+    sheet = Path(tempfile.mkdtemp()) / "stations.csv"
+    header = "code,country,city,bureau,sources\n"
+    sheet.write_text(header + "ISL02,ICL,Akureyri,wenzhou,ruv-2023-03\n", encoding="utf-8")
+    page.goto(f"{base}/admin/tracker/station/import/")
+    page.select_option("#id_format", label="csv")
+    page.set_input_files("#id_import_file", str(sheet))
+    page.locator("form input[type=submit]").first.click()
+    expect(page.locator("body")).to_contain_text("ISL (Iceland)")
+    assert not Station.objects.filter(code="ISL02").exists()
+    sheet.write_text(header + "ISL02,ISL,Akureyri,wenzhou,ruv-2023-03\n", encoding="utf-8")
+    page.goto(f"{base}/admin/tracker/station/import/")
+    page.select_option("#id_format", label="csv")
+    page.set_input_files("#id_import_file", str(sheet))
+    page.locator("form input[type=submit]").first.click()
+    expect(page.locator("body")).to_contain_text("Iceland (ISL)")
+    page.locator("input[name=confirm]").click()
+    expect(page.locator(".messagelist")).to_contain_text("1 new")
+    assert Station.objects.get(code="ISL02").state == State.DRAFT
 
     # The editor reads the note, previews the page and publishes with the source.
     log_in(page, base, "eddie")
