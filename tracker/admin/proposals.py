@@ -90,8 +90,21 @@ def open_proposals(record) -> list[Proposal]:
     return found
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the workflow: people read them, never add, edit or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(ReadOnlyAdmin):
     """Every proposal and its outcome; decisions are posted from the record's page."""
 
     list_display = ["__str__", "kind", "proposer", "created_at", "status", "decided_by", "outcome"]
@@ -109,15 +122,6 @@ class ProposalAdmin(admin.ModelAdmin):
         "decision_note",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("kind"))
     def kind(self, obj):
@@ -177,19 +181,10 @@ class ProposalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(ReadOnlyAdmin):
     """The public corrections log, read-only: entries are written by publishing."""
 
     list_display = ["date", "kind", "record_key", "withdrawal", "note", "editor"]
     list_filter = ["kind", "withdrawal"]
     search_fields = ["record_key", "record_label", "note"]
     date_hierarchy = "date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -85,6 +85,16 @@ class StationQuerySet(SourcedQuerySet, PublishableQuerySet):
             Prefetch("citations", queryset=_public_citations(), to_attr="public_citations")
         )
 
+    def with_public_events(self):
+        """Stations with ``public_events``: their published events, oldest first."""
+        return self.prefetch_related(
+            Prefetch(
+                "events",
+                queryset=Event.objects.published().order_by("date", "slug"),
+                to_attr="public_events",
+            )
+        )
+
 
 class EventQuerySet(SourcedQuerySet, PublishableQuerySet):
     def with_public_details(self):

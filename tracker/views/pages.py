@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -243,13 +243,7 @@ def render_station(request, code) -> str | None:
         Station.objects.published()
         .with_places()
         .with_public_citations()
-        .prefetch_related(
-            Prefetch(
-                "events",
-                queryset=Event.objects.published().order_by("date", "slug"),
-                to_attr="public_events",
-            )
-        )
+        .with_public_events()
         .filter(code=code)
         .first()
     )

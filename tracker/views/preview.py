@@ -25,14 +25,8 @@ def _citations():
 def _station(pk):
     return (
         Station.objects.with_places()
-        .prefetch_related(
-            Prefetch("citations", queryset=_citations(), to_attr="public_citations"),
-            Prefetch(
-                "events",
-                queryset=Event.objects.published().order_by("date", "slug"),
-                to_attr="public_events",
-            ),
-        )
+        .with_public_events()
+        .prefetch_related(Prefetch("citations", queryset=_citations(), to_attr="public_citations"))
         .filter(pk=pk)
         .first()
     )
