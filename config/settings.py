@@ -104,13 +104,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Validators, Cache-Control and whole anonymous pages kept per data state,
+    # for every public URL. First, so that a kept page, which already carries
+    # the headers the middleware below gave it, costs nothing more.
+    "tracker.middleware.PublicCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (policy below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Validators, Cache-Control and whole anonymous pages kept per data state,
-    # for every public URL; above the session so a kept page costs no more.
-    "tracker.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The page's language from its URL prefix (/zh-hans/, /zh-hant/; none for English),
     # never from a cookie or Accept-Language, so a cached page is the same for everyone.
