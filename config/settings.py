@@ -238,6 +238,9 @@ TRACKER_PAGE_TTL = 600
 # The full downloads, written once per data state (tracker/prepared.py). Each
 # server keeps its own; nothing there needs a backup.
 TRACKER_DOWNLOAD_DIR = Path(os.environ.get("DJANGO_DOWNLOAD_DIR") or BASE_DIR / "var" / "downloads")
+# Seconds a request waits for a download being written before answering 503 with
+# Retry-After (the writing goes on): below gunicorn's timeout (GUNICORN_TIMEOUT, 30 s).
+TRACKER_PREPARE_WAIT = env_int("DJANGO_PREPARE_WAIT", 20)
 # The models whose records the public site shows: their changes make new validators.
 TRACKER_PUBLIC_MODELS = ["tracker.Station", "tracker.Event", "tracker.Source", "tracker.Citation"]
 
