@@ -1,10 +1,12 @@
 """The full downloads are written once per data state and served from disk."""
 
 import gzip
+import io
 import json
 import threading
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tracker import prepared
@@ -73,16 +75,18 @@ def test_a_first_build_that_outlasts_the_wait_answers_503_and_then_the_file(
     transactional_db, client, settings, monkeypatch
 ):
     # A request inside a transaction writes the file itself (tests do): this one
-    # runs outside one, as the site does, so the file is written by its own thread.
+    # runs outside one, as the site does, so the file is written elsewhere: by
+    # prepare_downloads in a process of its own, here in the watching thread.
     settings.TRACKER_PREPARE_WAIT = 0
     release = threading.Event()
-    write = prepared._write
+    asked = []
 
-    def slow_write(path, chunks):
+    def slow_build(arguments):
+        asked.append(arguments)
         release.wait(30)
-        write(path, chunks)
+        call_command("prepare_downloads", *arguments, stdout=io.StringIO())
 
-    monkeypatch.setattr(prepared, "_write", slow_write)
+    monkeypatch.setattr(prepared, "_build_elsewhere", slow_build)
     waiting = client.get("/stations.csv")
     assert waiting.status_code == 503
     assert waiting["Retry-After"] == str(prepared.RETRY_AFTER)
@@ -90,7 +94,7 @@ def test_a_first_build_that_outlasts_the_wait_answers_503_and_then_the_file(
     assert b"being prepared" in waiting.content
     # A second reader meanwhile joins the same build instead of starting another.
     assert client.get("/stations.csv").status_code == 503
-    assert len(prepared._building) == 1
+    assert asked == [["/stations.csv", "--host", "testserver", "--scheme", "http"]]
 
     release.set()
     for thread in list(prepared._building.values()):
@@ -98,3 +102,28 @@ def test_a_first_build_that_outlasts_the_wait_answers_503_and_then_the_file(
     ready = client.get("/stations.csv")
     assert ready.status_code == 200
     assert read(ready).startswith(b"code,")
+
+
+def test_prepare_downloads_writes_the_files_the_site_then_serves(
+    client, settings, django_assert_max_num_queries
+):
+    out = io.StringIO()
+    call_command("prepare_downloads", "--host", "testserver", "--scheme", "http", stdout=out)
+    assert "/zh-hans/events.json: ready" in out.getvalue()
+    # Five downloads in three languages, each with its gzip copy.
+    files = [p for p in settings.TRACKER_DOWNLOAD_DIR.iterdir() if "lock" not in p.name]
+    assert len(files) == 5 * 3 * 2
+    for url in FULL:
+        with django_assert_max_num_queries(1):
+            response = client.get(url)
+            assert response.status_code == 200
+            read(response)
+
+
+def test_prepare_downloads_refuses_an_address_that_is_no_full_download():
+    with pytest.raises(CommandError, match="not a full download"):
+        call_command("prepare_downloads", "/stations/")
+    with pytest.raises(CommandError, match="no such address"):
+        call_command("prepare_downloads", "/nowhere.csv")
+    with pytest.raises(CommandError, match="not in DJANGO_ALLOWED_HOSTS"):
+        call_command("prepare_downloads", "/events.json", "--host", "elsewhere.example")

@@ -9,13 +9,15 @@ served from disk by ``FileResponse`` (the server's ``sendfile``), compressed
 when the client accepts gzip. A lock file makes concurrent first requests
 wait for one build instead of each building its own.
 
-The file is written by a thread of its own, with its own database
-connection, and the request waits for it up to ``TRACKER_PREPARE_WAIT``
-seconds (below the server's timeout): at 100,000 events the first build takes
-about a minute, longer than a worker may stay silent. A request that stops
-waiting answers ``503`` with ``Retry-After``; the thread carries on, and the
-next request after it finished is served from the file. A file of an earlier
-data state is never served instead, since it may hold a withdrawn record.
+The file is written by a process of its own (``manage.py
+prepare_downloads``, watched by a thread of the worker), and the request
+waits for it up to ``TRACKER_PREPARE_WAIT`` seconds (below the server's
+timeout): at 100,000 events the first build takes about a minute, longer than
+a worker may stay silent, and would leave the worker's memory 50 MB larger.
+A request that stops waiting answers ``503`` with ``Retry-After``; the build
+carries on, and the next request after it finished is served from the file.
+A file of an earlier data state is never served instead, since it may hold a
+withdrawn record.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import gzip
 import hashlib
 import logging
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -33,7 +37,6 @@ from django.conf import settings
 from django.db import connection, connections
 from django.http import FileResponse
 from django.shortcuts import render
-from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
@@ -48,14 +51,18 @@ _building_lock = threading.Lock()
 
 
 def _path(request, name: str) -> Path:
-    """Where the file ``name`` of the present data state (and host) is kept."""
+    """Where the file ``name`` of the present data state is kept for this kind of request."""
     stamp = getattr(request, "public_data_stamp", None) or public_data_stamp()
-    # Record URLs in the files name the host they were asked from.
-    # The JSON texts follow the language of the address.
-    basis = (stamp, code_fingerprint(), request.scheme, request.get_host(), get_language())
-    digest = hashlib.sha256(repr(basis).encode()).hexdigest()[:24]
+    # Record URLs in the files name the host they were asked from, and the JSON
+    # texts follow the language of the address: each combination has its file.
+    reader = _digest((request.scheme, request.get_host(), get_language()))[:12]
+    state = _digest((stamp, code_fingerprint()))[:16]
     stem, suffix = name.rsplit(".", 1)
-    return Path(settings.TRACKER_DOWNLOAD_DIR) / f"{stem}-{digest}.{suffix}"
+    return Path(settings.TRACKER_DOWNLOAD_DIR) / f"{stem}-{reader}-{state}.{suffix}"
+
+
+def _digest(parts: tuple) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _write(path: Path, chunks: Iterable[str]) -> None:
@@ -79,10 +86,12 @@ def _write(path: Path, chunks: Iterable[str]) -> None:
 
 
 def _remove_older(path: Path) -> None:
-    """Delete the files of earlier data states (a reader still sending one keeps its copy)."""
-    stem = path.name.rsplit("-", 1)[0]
-    for old in path.parent.glob(f"{stem}-*"):
-        if old.name not in (path.name, path.name + ".gz") and not old.name.endswith(".lock"):
+    """Delete the files of earlier data states for the same host and language (a reader
+    still sending one keeps its copy)."""
+    kind_and_reader = path.name.rsplit("-", 1)[0]
+    # The suffix too: /stations.csv and /stations.json are different files of one state.
+    for old in path.parent.glob(f"{kind_and_reader}-*{path.suffix}*"):
+        if old.name not in (path.name, path.name + ".gz") and not old.name.endswith(".tmp"):
             old.unlink(missing_ok=True)
 
 
@@ -99,9 +108,16 @@ def prepared_file(request, name: str, chunks: Callable[[], Iterable[str]]) -> Pa
     with _building_lock:
         thread = _building.get(path)
         if thread is None:
+            arguments = [
+                request.path_info,
+                "--host",
+                request.get_host(),
+                "--scheme",
+                request.scheme,
+            ]
             thread = threading.Thread(
-                target=_build_in_thread,
-                args=(path, name, chunks, get_language()),
+                target=_watch_build,
+                args=(path, arguments),
                 name=f"prepare {path.name}",
                 daemon=True,
             )
@@ -111,18 +127,27 @@ def prepared_file(request, name: str, chunks: Callable[[], Iterable[str]]) -> Pa
     return path if path.exists() else None
 
 
-def _build_in_thread(path: Path, name: str, chunks, language: str) -> None:
+def _watch_build(path: Path, arguments: list[str]) -> None:
     try:
-        # The files' texts follow the language of the address that asked.
-        with translation.override(language):
-            _build(path, name, chunks)
-    except Exception:
-        logger.exception("Writing the download %s failed", path.name)
+        _build_elsewhere(arguments)
     finally:
-        # The thread's own connection: nothing else would close it.
+        # A connection this thread may have opened: nothing else would close it.
         connections.close_all()
         with _building_lock:
             _building.pop(path, None)
+
+
+def _build_elsewhere(arguments: list[str]) -> None:
+    """``manage.py prepare_downloads`` with ``arguments``, in a process of its own."""
+    manage = Path(settings.BASE_DIR) / "manage.py"
+    done = subprocess.run(  # noqa: S603 -- this project's own command, arguments from a request it validated
+        [sys.executable, str(manage), "prepare_downloads", *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        logger.error("Writing the download %s failed: %s", arguments[0], done.stderr[-2000:])
 
 
 def _build(path: Path, name: str, chunks) -> None:
