@@ -54,6 +54,50 @@ def cities_in(iso3: str) -> list[dict]:
     return _gazetteer().get(code, []) if code else []
 
 
+def _index(pairs) -> dict[str, list[dict]]:
+    """Cities by normalised name, each city once per name, in gazetteer order."""
+    index: dict[str, list[dict]] = {}
+    for name, city in pairs:
+        matches = index.setdefault(text.normalise(name), [])
+        if not matches or matches[-1] is not city:
+            matches.append(city)
+    return index
+
+
+# Indexes built once per country: an import of thousands of stations looks up
+# as many cities, and scanning a country's names for each (normalising every
+# one again) took seconds per thousand stations.
+
+
+@functools.cache
+def cities_named(iso3: str) -> dict[str, list[dict]]:
+    """A country's gazetteer cities by their normalised own name."""
+    return _index((c["name"], c) for c in cities_in(iso3))
+
+
+@functools.cache
+def _cities_also_named(iso3: str, chinese: bool) -> dict[str, list[dict]]:
+    # Names in Chinese characters apart: they cost a pinyin conversion each, and
+    # their normalised form keeps the characters, so only a Chinese name meets them.
+    return _index(
+        (name, c)
+        for c in cities_in(iso3)
+        for name in c["alternatenames"]
+        if bool(text.HAN.search(name)) == chinese
+    )
+
+
+def cities_also_named(iso3: str, wanted: str) -> list[dict]:
+    """A country's cities with ``wanted`` (normalised) among their other names."""
+    found = _cities_also_named(iso3, False).get(wanted, [])
+    if text.HAN.search(wanted):
+        chinese = _cities_also_named(iso3, True).get(wanted, [])
+        if chinese:
+            order = {id(c): i for i, c in enumerate(cities_in(iso3))}
+            found = sorted({id(c): c for c in found + chinese}.values(), key=lambda c: order[id(c)])
+    return found
+
+
 @functools.cache
 def city_point(city: str, iso3: str) -> tuple[float, float] | None:
     """(lon, lat) of a city in a country from the offline gazetteer, or None.
@@ -64,12 +108,10 @@ def city_point(city: str, iso3: str) -> tuple[float, float] | None:
     wanted = text.normalise(city)
     if not wanted:
         return None
-    cities = cities_in(iso3)
-    for names in (lambda c: [c["name"]], lambda c: c["alternatenames"]):
-        matches = [c for c in cities if any(text.normalise(n) == wanted for n in names(c))]
-        if matches:
-            best = max(matches, key=lambda c: c["population"])
-            return float(best["longitude"]), float(best["latitude"])
+    matches = cities_named(iso3).get(wanted) or cities_also_named(iso3, wanted)
+    if matches:
+        best = max(matches, key=lambda c: c["population"])
+        return float(best["longitude"]), float(best["latitude"])
     return None
 
 

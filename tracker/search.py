@@ -63,32 +63,41 @@ def country_aliases(iso3: str) -> tuple[str, ...]:
 @functools.cache
 def city_aliases(city: str, iso3: str) -> tuple[str, ...]:
     """Chinese names of a city from the offline gazetteer, and the small table above."""
-    from .places import cities_in
+    from .places import cities_named
 
     names = list(CITY_ALIASES.get(city, []))
     wanted = text.normalise(city)
-    if wanted:
-        for place in cities_in(iso3):
-            if text.normalise(place["name"]) == wanted:
-                names += [n for n in place["alternatenames"] if text.is_chinese(n)]
-                break
+    if wanted and (places := cities_named(iso3).get(wanted)):
+        names += [n for n in places[0]["alternatenames"] if text.is_chinese(n)]
     return tuple(dict.fromkeys(names))
 
 
+@functools.lru_cache(maxsize=4096)
+def _shared_text(*parts: str) -> str:
+    # The names of a station's country, city and bureau recur across thousands of
+    # stations (and the Chinese ones need pinyin): normalise each set once.
+    return text.normalise(" ".join(p for p in parts if p))
+
+
 def station_search_text(station) -> str:
-    """The normalised text a station is found by (works on historical models too)."""
+    """The normalised text a station is found by (works on historical models too).
+
+    Normalising parts apart and joining them gives the same text as
+    normalising them joined: ``normalise`` folds each word on its own.
+    """
     parts = [station.code, station.city, station.location, station.host, station.summary]
     # getattr: historical models from before the Chinese summaries lack them.
     parts += [getattr(station, f"summary_{suffix}", "") for suffix in ("zh_hans", "zh_hant")]
+    folded = [text.normalise(" ".join(p for p in parts if p))]
     if station.country_id:
         country = station.country
-        parts += [country.code, country.name, *country_aliases(country.code)]
+        folded.append(_shared_text(country.code, country.name, *country_aliases(country.code)))
         if station.city:
-            parts += city_aliases(station.city, country.code)
+            folded.append(_shared_text(*city_aliases(station.city, country.code)))
     if station.bureau_id:
         bureau = station.bureau
-        parts += [bureau.name, bureau.name_zh, bureau.pinyin]
-    return text.normalise(" ".join(p for p in parts if p))
+        folded.append(_shared_text(bureau.name, bureau.name_zh, bureau.pinyin))
+    return " ".join(f for f in folded if f)
 
 
 def is_short(term: str) -> bool:

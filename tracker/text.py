@@ -14,9 +14,26 @@ from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
 from .hanzi import to_simplified
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+#: A run of Chinese characters.
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _APOSTROPHES = re.compile(r"['’ʼ`]")
 _NON_WORD = re.compile(r"[^\w]+")
+
+
+class _Marks(dict):
+    """A ``str.translate`` table that deletes combining marks, filled as characters come.
+
+    Deleting marks character by character in Python was most of the time an
+    import spent on accented text; the table does it in C after a character's
+    first sight.
+    """
+
+    def __missing__(self, code: int):
+        self[code] = None if unicodedata.combining(chr(code)) else code
+        return self[code]
+
+
+_MARKS = _Marks()
 
 
 def normalise(text: str) -> str:
@@ -30,20 +47,18 @@ def normalise(text: str) -> str:
     """
     if not text:
         return ""
-    if _HAN.search(text):
-        text = _HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", to_simplified(text))
-    if text.isascii():  # nothing to decompose (most text, and fast at import sizes)
-        stripped = text
+    if text.isascii():  # no Chinese, nothing to decompose (most text, and fast)
+        folded = text.lower()
     else:
-        decomposed = unicodedata.normalize("NFKD", text)
-        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = _APOSTROPHES.sub("", stripped.casefold())
-    return " ".join(_NON_WORD.sub(" ", stripped).split())
+        if HAN.search(text):
+            text = HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", to_simplified(text))
+        folded = unicodedata.normalize("NFKD", text).translate(_MARKS).casefold()
+    return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", folded)).split())
 
 
 def is_chinese(value: str) -> bool:
     """Whether ``value`` is written in Chinese characters only."""
-    return bool(_HAN.fullmatch(value or ""))
+    return bool(HAN.fullmatch(value or ""))
 
 
 @lru_cache(maxsize=4096)

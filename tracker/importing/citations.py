@@ -119,19 +119,12 @@ class CitationKind(Kind):
         rows = []
         for plan in new:
             source, station, event = self.targets[plan.key]
-            rows.append(
-                {
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                    "supports": plan.values.get("supports", []),
-                    "locator": plan.values.get("locator", ""),
-                    "quotation": plan.values.get("quotation", ""),
-                    "source_id": source.pk,
-                    "station_id": station.pk if station else None,
-                    "event_id": event.pk if event else None,
-                }
-            )
+            values = plan.values
+            rows.append(  # in CITATION_COLUMNS order
+                (1, now, now, values.get("supports", []), values.get("locator", ""),
+                 values.get("quotation", ""), source.pk, station.pk if station else None,
+                 event.pk if event else None)
+            )  # fmt: skip
         write_citations(run, rows, now)
         table = Table(Citation)
         history = History(Citation, user=run.user, reason=run.reason, when=now)

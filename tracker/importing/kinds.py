@@ -140,7 +140,7 @@ class Kind:
                 instance.note_first_publication(now)
                 plan.instance = instance
                 instances.append(instance)
-            ids = {k: pk for pk, k in table.insert(map(table.row_of, instances), ("id", key))}
+            ids = {k: pk for pk, k in table.insert(map(table.values_of, instances), ("id", key))}
             for instance in instances:
                 instance.pk = ids[getattr(instance, key)]
             history_ids = history.write(instances, "+", returning=self.m2m_fields())
@@ -185,20 +185,13 @@ class Kind:
         """Create the citations the ``sources`` column lists and the record lacks."""
         rows = []
         for plan in plans:
-            for source in plan.relations.get("sources", ()):
-                rows.append(
-                    {
-                        "version": 1,
-                        "created_at": now,
-                        "updated_at": now,
-                        "supports": [],
-                        "locator": "",
-                        "quotation": "",
-                        "source_id": source.pk,
-                        "station_id": plan.instance.pk if target == "station" else None,
-                        "event_id": plan.instance.pk if target == "event" else None,
-                    }
-                )
+            pk = plan.instance.pk
+            station_id, event_id = (pk, None) if target == "station" else (None, pk)
+            # In CITATION_COLUMNS order: a new citation supports no facts yet.
+            rows += [
+                (1, now, now, [], "", "", source.pk, station_id, event_id)
+                for source in plan.relations.get("sources", ())
+            ]
         write_citations(run, rows, now)
 
 
@@ -349,34 +342,32 @@ class EventKind(Kind):
 
     def after_write(self, run, plans, now, history_ids):
         """Links of the events written, then a snapshot of them for each history record."""
-        pks = [p.instance.pk for p in plans]
+        new_pks = {p.instance.pk for p in plans if p.is_new}
+        changed_pks = [p.instance.pk for p in plans if not p.is_new]
         for name, column in (("countries", "country_id"), ("stations", "station_id")):
             through = getattr(Event, name).through
-            table = Table(through)
+            table = Table(through, ("event_id", column))
             added, removed = [], []
             for plan in plans:
                 if name not in plan.relations:
                     continue
+                pk = plan.instance.pk
                 wanted = {obj.pk for obj in plan.relations[name]}
-                have = set() if plan.is_new else self.links[name].get(plan.instance.pk, set())
-                added += [(plan.instance.pk, pk) for pk in wanted - have]
-                removed += [(plan.instance.pk, pk) for pk in have - wanted]
+                have = set() if plan.is_new else self.links[name].get(pk, set())
+                added += [(pk, other) for other in wanted - have]
+                removed += [(pk, other) for other in have - wanted]
             table.delete_pairs("event_id", column, removed)
-            table.insert(table.prepare([pk, other]) for pk, other in added)
+            returned = table.insert(added, returning=("id", "event_id", column))
             # simple-history keeps the links of every history record: write them too.
-            snapshot = m2m_history_table(Event, name)
-            rows = []
-            for chunk in chunks(pks):
-                links = through.objects.filter(event_id__in=chunk).values_list(
+            # A new event's links are the ones just added; a changed one's, all it has.
+            links = [link for link in returned if link[1] in new_pks]
+            for chunk in chunks(changed_pks):
+                links += through.objects.filter(event_id__in=chunk).values_list(
                     "id", "event_id", column
                 )
-                for link_id, event_id, other in links:
-                    values = {
-                        "id": link_id,
-                        "event_id": event_id,
-                        column: other,
-                        "history_id": history_ids[event_id],
-                    }
-                    rows.append(snapshot.prepare([values[a] for a in snapshot.attnames]))
-            snapshot.insert(rows)
+            snapshot = m2m_history_table(Event, name, ("id", "event_id", column, "history_id"))
+            snapshot.insert(
+                (link_id, event_id, other, history_ids[event_id])
+                for link_id, event_id, other in links
+            )
         self.add_citations(run, plans, "event", now)

@@ -6,8 +6,10 @@ transaction, pick the sheet of a workbook, and stream exports to a file.
 
 from __future__ import annotations
 
+import gc
 import itertools
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -19,6 +21,25 @@ from .readers import Workbook
 from .writers import write_sheets
 
 Progress = Callable[[str, str, int], None] | None
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cycle collector while an import runs.
+
+    An import holds every checked row until it writes, and builds millions
+    of short-lived tuples on the way: each time the collector ran it walked
+    all the rows held so far again, a third of a 100,000-row import's time.
+    The rows hold no reference cycles, so nothing waits for the collector;
+    the little cyclic garbage Django's queries leave is collected after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def sheet_name(workbook: Workbook, kind: str) -> str | None:
@@ -37,7 +58,7 @@ def import_sheet(workbook: Workbook, kind: str, *, dry_run=False, user=None, rea
     they changed since, ``StalePreviewError`` and nothing is written.
     """
     rows = workbook.rows(sheet_name(workbook, kind))
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
         run = _check(kind, rows, user, reason, progress, pending=None, lock=not dry_run,
                      keep_plans=not dry_run)  # fmt: skip
         result = run.result
@@ -78,7 +99,7 @@ def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="",
     results: dict[str, SheetResult] = {}
     pending: dict[str, set] = {}
     failed = False
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
         for kind in KINDS:
             if kind not in found:
                 continue
