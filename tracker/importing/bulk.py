@@ -223,15 +223,15 @@ class History:
         self.reason = reason
         self.when = when
 
-    def extra(self, history_type: str) -> tuple:
+    def stamp(self, history_type: str) -> tuple:
         """The history columns of every record this import writes with ``history_type``."""
         return (self.when, self.reason, history_type, self.user_id)
 
     def write(self, instances, history_type: str, returning=False) -> dict:
         """One history record per instance; with ``returning``, {record id: history id}."""
-        extra = self.extra(history_type)
+        stamp = self.stamp(history_type)
         prepare, getter = self.table.prepare, self.getter
-        rows = [prepare(getter(instance) + extra) for instance in instances]
+        rows = [prepare(getter(instance) + stamp) for instance in instances]
         if not returning:
             self.table.insert(rows)
             return {}
@@ -260,7 +260,7 @@ def write_citations(run, rows: list[tuple], now):
     table = Table(Citation, CITATION_COLUMNS)
     history = History(Citation, user=run.user, reason=run.reason, when=now,
                       attnames=CITATION_COLUMNS)  # fmt: skip
-    extra = history.extra("+")
+    stamp = history.stamp("+")
     targets = slice(CITATION_COLUMNS.index("source_id"), CITATION_COLUMNS.index("event_id") + 1)
     for chunk in chunks(rows, CHUNK):
         found = table.insert(
@@ -268,5 +268,5 @@ def write_citations(run, rows: list[tuple], now):
         )
         ids = {(s, st, ev): pk for pk, s, st, ev in found}
         history.table.insert(
-            history.table.prepare((ids[row[targets]], *row, *extra)) for row in chunk
+            history.table.prepare((ids[row[targets]], *row, *stamp)) for row in chunk
         )
