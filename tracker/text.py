@@ -34,6 +34,11 @@ class _Marks(dict):
 
 
 _MARKS = _Marks()
+#: ``normalise`` of ASCII text: lower case, apostrophes dropped, non-word characters spaces.
+_ASCII_FOLD = {
+    code: None if chr(code) in "'`" else chr(code).lower() if re.match(r"\w", chr(code)) else " "
+    for code in range(128)
+}
 
 
 def normalise(text: str) -> str:
@@ -47,12 +52,11 @@ def normalise(text: str) -> str:
     """
     if not text:
         return ""
-    if text.isascii():  # no Chinese, nothing to decompose (most text, and fast)
-        folded = text.lower()
-    else:
-        if HAN.search(text):
-            text = HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", to_simplified(text))
-        folded = unicodedata.normalize("NFKD", text).translate(_MARKS).casefold()
+    if text.isascii():  # most text: every step below in one table, in C
+        return " ".join(text.translate(_ASCII_FOLD).split())
+    if HAN.search(text):
+        text = HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", to_simplified(text))
+    folded = unicodedata.normalize("NFKD", text).translate(_MARKS).casefold()
     return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", folded)).split())
 
 

@@ -32,9 +32,8 @@ from django.db.models.fields import AutoFieldMixin
 
 #: Columns simple-history adds to a record's own; one import writes them all alike.
 HISTORY_FIELDS = ("history_date", "history_change_reason", "history_type", "history_user_id")
-#: The columns a new citation is written with, in this order (``write_citations``).
-CITATION_COLUMNS = ("version", "created_at", "updated_at", "supports", "locator", "quotation",
-                    "source_id", "station_id", "event_id")  # fmt: skip
+#: What differs between the citations an import adds, in this order (``write_citations``).
+NEW_CITATION = ("supports", "locator", "quotation", "source_id", "station_id", "event_id")
 #: Records written per statement group when a sheet is written.
 CHUNK = 2_000
 
@@ -97,6 +96,17 @@ def _converter(field):
     return None
 
 
+def _converted(values: Sequence, converters: list) -> Sequence:
+    """``values`` with those at the converters' positions converted (None stays None)."""
+    if not converters:
+        return values
+    row = list(values)
+    for index, convert in converters:
+        if row[index] is not None:
+            row[index] = convert(row[index])
+    return row
+
+
 class Table:
     """The insertable columns of one model's table and how to write many rows at once.
 
@@ -125,13 +135,12 @@ class Table:
 
     def prepare(self, values: Sequence) -> Sequence:
         """Values in column order as database parameters."""
-        if not self.converters:
-            return values
-        row = list(values)
-        for index, convert in self.converters:
-            if row[index] is not None:
-                row[index] = convert(row[index])
-        return row
+        return _converted(values, self.converters)
+
+    def adapt(self, attname: str, value):
+        """One value of column ``attname`` as a database parameter."""
+        convert = dict(self.converters).get(self.attnames.index(attname))
+        return convert(value) if convert and value is not None else value
 
     def values_of(self, instance) -> Sequence:
         """A model instance's values in this table's column order."""
@@ -219,19 +228,20 @@ class History:
         self.table = Table(history_model, [*attnames, *HISTORY_FIELDS])
         #: The recorded fields of an instance (history leaves derived ones out).
         self.getter = _getter(attnames)
+        self.converters = [(i, c) for i, c in self.table.converters if i < len(attnames)]
         self.user_id = user.pk if user is not None else None
         self.reason = reason
         self.when = when
 
     def stamp(self, history_type: str) -> tuple:
-        """The history columns of every record this import writes with ``history_type``."""
-        return (self.when, self.reason, history_type, self.user_id)
+        """The history columns of every record written with ``history_type``, converted."""
+        when = self.table.adapt("history_date", self.when)
+        return (when, self.reason, history_type, self.user_id)
 
     def write(self, instances, history_type: str, returning=False) -> dict:
         """One history record per instance; with ``returning``, {record id: history id}."""
-        stamp = self.stamp(history_type)
-        prepare, getter = self.table.prepare, self.getter
-        rows = [prepare(getter(instance) + stamp) for instance in instances]
+        stamp, getter, converters = self.stamp(history_type), self.getter, self.converters
+        rows = [(*_converted(getter(instance), converters), *stamp) for instance in instances]
         if not returning:
             self.table.insert(rows)
             return {}
@@ -252,21 +262,28 @@ def chunks(items, size=500):
 
 
 def write_citations(run, rows: list[tuple], now):
-    """Insert new citations, each a tuple in ``CITATION_COLUMNS`` order, with their history."""
+    """Insert new citations with their history; each row holds the values of ``NEW_CITATION``.
+
+    A new citation is at version 1, created and updated ``now``; those values,
+    and the supported facts of most (none), are converted once for all rows,
+    and each row once for both tables.
+    """
     if not rows:
         return
     from ..models import Citation
 
-    table = Table(Citation, CITATION_COLUMNS)
-    history = History(Citation, user=run.user, reason=run.reason, when=now,
-                      attnames=CITATION_COLUMNS)  # fmt: skip
+    columns = ("version", "created_at", "updated_at", *NEW_CITATION)
+    table = Table(Citation, columns)
+    history = History(Citation, user=run.user, reason=run.reason, when=now, attnames=columns)
+    head = (1, table.adapt("created_at", now), table.adapt("updated_at", now))
+    no_facts = table.adapt("supports", [])
     stamp = history.stamp("+")
-    targets = slice(CITATION_COLUMNS.index("source_id"), CITATION_COLUMNS.index("event_id") + 1)
+    targets = slice(columns.index("source_id"), columns.index("event_id") + 1)
     for chunk in chunks(rows, CHUNK):
-        found = table.insert(
-            map(table.prepare, chunk), ("id", "source_id", "station_id", "event_id")
-        )
+        prepared = [
+            (*head, no_facts if row[0] == [] else table.adapt("supports", row[0]), *row[1:])
+            for row in chunk
+        ]
+        found = table.insert(prepared, ("id", "source_id", "station_id", "event_id"))
         ids = {(s, st, ev): pk for pk, s, st, ev in found}
-        history.table.insert(
-            history.table.prepare((ids[row[targets]], *row, *stamp)) for row in chunk
-        )
+        history.table.insert((ids[row[targets]], *row, *stamp) for row in prepared)

@@ -120,8 +120,8 @@ class CitationKind(Kind):
         for plan in new:
             source, station, event = self.targets[plan.key]
             values = plan.values
-            rows.append(  # in CITATION_COLUMNS order
-                (1, now, now, values.get("supports", []), values.get("locator", ""),
+            rows.append(  # in NEW_CITATION order
+                (values.get("supports", []), values.get("locator", ""),
                  values.get("quotation", ""), source.pk, station.pk if station else None,
                  event.pk if event else None)
             )  # fmt: skip
