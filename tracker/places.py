@@ -54,48 +54,65 @@ def cities_in(iso3: str) -> list[dict]:
     return _gazetteer().get(code, []) if code else []
 
 
-def _index(pairs) -> dict[str, list[dict]]:
-    """Cities by normalised name, each city once per name, in gazetteer order."""
-    index: dict[str, list[dict]] = {}
-    for name, city in pairs:
-        matches = index.setdefault(text.normalise(name), [])
-        if not matches or matches[-1] is not city:
-            matches.append(city)
-    return index
+# Indexes of names built once per country: an import of thousands of stations
+# looks up as many cities, and scanning a country's names for each (normalising
+# every one again) took seconds per thousand stations.
 
 
-# Indexes built once per country: an import of thousands of stations looks up
-# as many cities, and scanning a country's names for each (normalising every
-# one again) took seconds per thousand stations.
+def _index(pairs) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Positions of cities (in ``cities_in``) by normalised name, each city once per name.
+
+    Most names belong to one city, kept as a plain position; the others'
+    further cities apart. Plain numbers keep the index out of the cycle
+    collector's sight: a list per name made it walk hundreds of thousands
+    of them again after every import.
+    """
+    first: dict[str, int] = {}
+    more: dict[str, list[int]] = {}
+    for name, position in pairs:
+        key = text.normalise(name)
+        if first.setdefault(key, position) != position:
+            others = more.setdefault(key, [])
+            if others[-1:] != [position]:
+                others.append(position)
+    return first, more
+
+
+def _positions(index, wanted: str) -> list[int]:
+    first, more = index
+    return [first[wanted], *more.get(wanted, ())] if wanted in first else []
 
 
 @functools.cache
-def cities_named(iso3: str) -> dict[str, list[dict]]:
-    """A country's gazetteer cities by their normalised own name."""
-    return _index((c["name"], c) for c in cities_in(iso3))
+def _own_names(iso3: str):
+    return _index((c["name"], i) for i, c in enumerate(cities_in(iso3)))
 
 
 @functools.cache
-def _cities_also_named(iso3: str, chinese: bool) -> dict[str, list[dict]]:
+def _other_names(iso3: str, chinese: bool):
     # Names in Chinese characters apart: they cost a pinyin conversion each, and
     # their normalised form keeps the characters, so only a Chinese name meets them.
     return _index(
-        (name, c)
-        for c in cities_in(iso3)
+        (name, i)
+        for i, c in enumerate(cities_in(iso3))
         for name in c["alternatenames"]
         if bool(text.HAN.search(name)) == chinese
     )
 
 
+def cities_named(iso3: str, wanted: str) -> list[dict]:
+    """A country's cities whose own name is ``wanted`` (normalised), in gazetteer order."""
+    cities = cities_in(iso3)
+    return [cities[i] for i in _positions(_own_names(iso3), wanted)]
+
+
 def cities_also_named(iso3: str, wanted: str) -> list[dict]:
     """A country's cities with ``wanted`` (normalised) among their other names."""
-    found = _cities_also_named(iso3, False).get(wanted, [])
+    positions = set(_positions(_other_names(iso3, False), wanted))
     if text.HAN.search(wanted):
-        chinese = _cities_also_named(iso3, True).get(wanted, [])
-        if chinese:
-            order = {id(c): i for i, c in enumerate(cities_in(iso3))}
-            found = sorted({id(c): c for c in found + chinese}.values(), key=lambda c: order[id(c)])
-    return found
+        positions |= set(_positions(_other_names(iso3, True), wanted))
+    cities = cities_in(iso3)
+    return [cities[i] for i in sorted(positions)]
 
 
 @functools.cache
@@ -108,7 +125,7 @@ def city_point(city: str, iso3: str) -> tuple[float, float] | None:
     wanted = text.normalise(city)
     if not wanted:
         return None
-    matches = cities_named(iso3).get(wanted) or cities_also_named(iso3, wanted)
+    matches = cities_named(iso3, wanted) or cities_also_named(iso3, wanted)
     if matches:
         best = max(matches, key=lambda c: c["population"])
         return float(best["longitude"]), float(best["latitude"])

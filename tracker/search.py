@@ -67,7 +67,7 @@ def city_aliases(city: str, iso3: str) -> tuple[str, ...]:
 
     names = list(CITY_ALIASES.get(city, []))
     wanted = text.normalise(city)
-    if wanted and (places := cities_named(iso3).get(wanted)):
+    if wanted and (places := cities_named(iso3, wanted)):
         names += [n for n in places[0]["alternatenames"] if text.is_chinese(n)]
     return tuple(dict.fromkeys(names))
 
