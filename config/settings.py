@@ -104,13 +104,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Validators, Cache-Control and whole anonymous pages kept per data state,
+    # for every public URL. First, so that a kept page, which already carries
+    # the headers the middleware below gave it, costs nothing more.
+    "tracker.middleware.PublicCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (policy below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Validators, Cache-Control and whole anonymous pages kept per data state,
-    # for every public URL; above the session so a kept page costs no more.
-    "tracker.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The page's language from its URL prefix (/zh-hans/, /zh-hant/; none for English),
     # never from a cookie or Accept-Language, so a cached page is the same for everyone.
@@ -237,6 +238,9 @@ TRACKER_PAGE_TTL = 600
 # The full downloads, written once per data state (tracker/prepared.py). Each
 # server keeps its own; nothing there needs a backup.
 TRACKER_DOWNLOAD_DIR = Path(os.environ.get("DJANGO_DOWNLOAD_DIR") or BASE_DIR / "var" / "downloads")
+# Seconds a request waits for a download being written before answering 503 with
+# Retry-After (the writing goes on): below gunicorn's timeout (GUNICORN_TIMEOUT, 30 s).
+TRACKER_PREPARE_WAIT = env_int("DJANGO_PREPARE_WAIT", 20)
 # The models whose records the public site shows: their changes make new validators.
 TRACKER_PUBLIC_MODELS = ["tracker.Station", "tracker.Event", "tracker.Source", "tracker.Citation"]
 

@@ -2,6 +2,7 @@
 researchers write them, suggested keys and codes, preview, review notes, history."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -381,3 +382,75 @@ def test_researcher_linking_a_published_event_makes_a_proposal(researcher_client
     researcher_client.post(url, data)
     assert not event.stations.filter(pk=station.pk).exists()
     assert str(station.pk) in Proposal.objects.for_record(event).get().changes["stations"]
+
+
+# --- After saving: back on the list with the record highlighted ----------------------------
+
+
+def highlighted_rows(html: str) -> list[str]:
+    return re.findall(r'<tr class="saved-record"[^>]*>(.*?)</tr>', html, re.DOTALL)
+
+
+def test_the_list_after_a_plain_save_highlights_the_new_record_only(
+    researcher_client, change_form_data
+):
+    data = station_data(researcher_client, change_form_data, code="ISL06")
+    data.update({"citations-TOTAL_FORMS": "0", "_save": "Save"})
+    response = researcher_client.post(STATION_ADD, data, follow=True)
+    station = Station.objects.get(code="ISL06")
+    assert response.request["PATH_INFO"] == reverse("admin:tracker_station_changelist")
+    rows = highlighted_rows(response.content.decode())
+    assert len(rows) == 1
+    assert f'name="_selected_action" value="{station.pk}"' in rows[0]
+    html = response.content.decode()
+    assert 'aria-current="true"' in html
+    # Styled from a static file: the Content-Security-Policy allows no inline style.
+    assert "tracker/css/admin" in html and "admin/js/actions" in html
+    # Once, like the message: the list seen later is plain again.
+    later = researcher_client.get(reverse("admin:tracker_station_changelist"))
+    assert highlighted_rows(later.content.decode()) == []
+
+
+def test_the_list_after_saving_a_change_highlights_that_record(
+    draft_source, researcher_client, change_form_data
+):
+    source = draft_source
+    url = reverse("admin:tracker_source_change", args=[source.pk])
+    data = change_form_data(researcher_client.get(url))
+    data.update(notes="Checked the archived copy.", _save="Save")
+    response = researcher_client.post(url, data, follow=True)
+    rows = highlighted_rows(response.content.decode())
+    assert len(rows) == 1 and f'name="_selected_action" value="{source.pk}"' in rows[0]
+    # The station list is not marked by a source.
+    researcher_client.post(url, change_form_data(researcher_client.get(url)) | {"_save": "Save"})
+    stations = researcher_client.get(reverse("admin:tracker_station_changelist"))
+    assert highlighted_rows(stations.content.decode()) == []
+
+
+def test_a_record_the_filters_leave_out_is_linked_from_the_message(
+    researcher_client, change_form_data
+):
+    # Saving from a list filtered to other stations returns to that filtered list.
+    changelist = reverse("admin:tracker_station_changelist")
+    data = station_data(researcher_client, change_form_data, code="ISL06")
+    data.update({"citations-TOTAL_FORMS": "0", "_save": "Save"})
+    add = f"{STATION_ADD}?_changelist_filters=q%3DNLD01"
+    response = researcher_client.post(add, data, follow=True)
+    station = Station.objects.get(code="ISL06")
+    assert response.request["QUERY_STRING"] == "q=NLD01"
+    assert highlighted_rows(response.content.decode()) == []
+    change_url = reverse("admin:tracker_station_change", args=[station.pk])
+    assert any(change_url in text for text in texts(response))
+    assert response.request["PATH_INFO"] == changelist
+
+
+def test_a_workflow_button_stays_on_the_record_and_marks_no_list(
+    researcher_client, change_form_data
+):
+    data = station_data(researcher_client, change_form_data, code="ISL06")
+    data.update({"citations-TOTAL_FORMS": "0", "_send_to_review": "Save and send to review"})
+    response = researcher_client.post(STATION_ADD, data)
+    station = Station.objects.get(code="ISL06")
+    assert response["Location"] == reverse("admin:tracker_station_change", args=[station.pk])
+    listed = researcher_client.get(reverse("admin:tracker_station_changelist"))
+    assert highlighted_rows(listed.content.decode()) == []

@@ -150,3 +150,12 @@ def test_an_unsafe_request_is_never_answered_from_the_cache(client):
     response = client.post("/stations/")
     assert response.status_code == 405
     assert not response.has_header("X-Cache")
+
+
+def test_a_kept_page_carries_the_security_headers_it_was_made_with(client):
+    first = client.get("/stations/")
+    again = client.get("/stations/")
+    assert again["X-Cache"] == "hit"
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"):
+        assert again[header] == first[header], header
+    assert "default-src 'self'" in again["Content-Security-Policy"]

@@ -2,10 +2,12 @@
 
 import gzip
 import json
+import threading
 
 import pytest
 from django.utils import timezone
 
+from tracker import prepared
 from tracker.models import Station
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +67,34 @@ def test_a_filtered_download_is_streamed_not_kept(client, settings):
     assert response.streaming
     read(response)
     assert not settings.TRACKER_DOWNLOAD_DIR.exists()
+
+
+def test_a_first_build_that_outlasts_the_wait_answers_503_and_then_the_file(
+    transactional_db, client, settings, monkeypatch
+):
+    # A request inside a transaction writes the file itself (tests do): this one
+    # runs outside one, as the site does, so the file is written by its own thread.
+    settings.TRACKER_PREPARE_WAIT = 0
+    release = threading.Event()
+    write = prepared._write
+
+    def slow_write(path, chunks):
+        release.wait(30)
+        write(path, chunks)
+
+    monkeypatch.setattr(prepared, "_write", slow_write)
+    waiting = client.get("/stations.csv")
+    assert waiting.status_code == 503
+    assert waiting["Retry-After"] == str(prepared.RETRY_AFTER)
+    assert "no-store" in waiting["Cache-Control"]
+    assert b"being prepared" in waiting.content
+    # A second reader meanwhile joins the same build instead of starting another.
+    assert client.get("/stations.csv").status_code == 503
+    assert len(prepared._building) == 1
+
+    release.set()
+    for thread in list(prepared._building.values()):
+        thread.join(30)
+    ready = client.get("/stations.csv")
+    assert ready.status_code == 200
+    assert read(ready).startswith(b"code,")

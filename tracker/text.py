@@ -41,21 +41,26 @@ _ASCII_FOLD = {
 }
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, pinyin: bool = True) -> str:
     """Fold ``text`` for matching: no accents, no case, words split by one space.
 
     Chinese characters are kept and each run of them is followed by its
     toneless pinyin written together ("海外" gives "海外 haiwai"), so that
     Chinese, pinyin with tone marks and pinyin without them all meet.
     Traditional characters are folded to Simplified first, so a query in
-    either script finds a text in either ("荷蘭" finds "荷兰").
+    either script finds a text in either ("荷蘭" finds "荷兰"). A query needs
+    no pinyin (``pinyin=False``): its characters meet the stored ones.
     """
     if not text:
         return ""
     if text.isascii():  # most text: every step below in one table, in C
         return " ".join(text.translate(_ASCII_FOLD).split())
     if HAN.search(text):
-        text = HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", to_simplified(text))
+        text = to_simplified(text)
+        if pinyin:
+            text = HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", text)
+        else:
+            text = HAN.sub(lambda m: f" {m.group(0)} ", text)
     folded = unicodedata.normalize("NFKD", text).translate(_MARKS).casefold()
     return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", folded)).split())
 
@@ -77,8 +82,12 @@ def _pinyin(han: str) -> str:
 
 
 def search_terms(query: str) -> list[str]:
-    """Split a reader's query into normalised terms; every term must match."""
-    return normalise(query).split()[:12]
+    """Split a reader's query into normalised terms; every term must match.
+
+    Without the pinyin of Chinese terms: the stored text holds the characters
+    themselves, and a worker answering searches need not load pinyin tables.
+    """
+    return normalise(query, pinyin=False).split()[:12]
 
 
 # Active years -------------------------------------------------------------

@@ -46,6 +46,7 @@ from .forms import (
 )
 from .history import ReviewHistoryMixin
 from .proposals import citation_changes, open_proposals, proposal_message
+from .saved import SavedRecordMixin
 
 # Buttons on a record's page, each asking for one editorial move (see change_form.html).
 STATE_BUTTONS = {
@@ -97,8 +98,9 @@ def last_change_subquery(model):
     )
 
 
-class CuratedAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
-    """Versioned forms, history with diff and restore, conflicts reported with a name."""
+class CuratedAdmin(SavedRecordMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
+    """Versioned forms, history with diff and restore, conflicts reported with a name;
+    after a plain Save the list shows the record highlighted."""
 
     form = VersionedForm
     change_form_template = "admin/tracker/editorial_change_form.html"

@@ -94,7 +94,13 @@ def cached_while_unchanged(name: str, models_read: tuple, compute, timeout: int 
 
 def public_models() -> tuple:
     """Every model whose records the public site shows (``TRACKER_PUBLIC_MODELS``)."""
-    return tuple(apps.get_model(label) for label in settings.TRACKER_PUBLIC_MODELS)
+    return _models(tuple(settings.TRACKER_PUBLIC_MODELS))
+
+
+@functools.cache
+def _models(labels: tuple) -> tuple:
+    # Looked up once: the app registry's lookups cost more than the stamp's query.
+    return tuple(apps.get_model(label) for label in labels)
 
 
 def public_data_stamp() -> tuple:
