@@ -116,7 +116,7 @@ def _other_names(iso3: str, chinese: bool):
         (name, i)
         for i, c in enumerate(cities_in(iso3))
         for name in c["alternatenames"]
-        if bool(text.HAN.search(name)) == chinese
+        if text.has_chinese(name) == chinese
     )
 
 
@@ -129,7 +129,7 @@ def cities_named(iso3: str, wanted: str) -> list[dict]:
 def cities_also_named(iso3: str, wanted: str) -> list[dict]:
     """A country's cities with ``wanted`` (normalised) among their other names."""
     positions = set(_positions(_other_names(iso3, False), wanted))
-    if text.HAN.search(wanted):
+    if text.has_chinese(wanted):
         positions |= set(_positions(_other_names(iso3, True), wanted))
     cities = cities_in(iso3)
     return [cities[i] for i in sorted(positions)]

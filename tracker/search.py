@@ -83,6 +83,8 @@ def _chinese_city_names() -> dict[tuple[str, str], tuple[str, ...]]:
 
     names: dict[tuple[str, str], tuple[str, ...]] = {}
     for code, name, *_, others in city_rows():
+        if not text.has_chinese(others):  # most cities: none of their names is Chinese
+            continue
         chinese = tuple(n for n in others.split("|") if text.is_chinese(n))
         if chinese:
             names.setdefault((code, text.normalise(name)), chinese)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 from .hanzi import to_simplified
 
 #: A run of Chinese characters.
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _APOSTROPHES = re.compile(r"['’ʼ`]")
 _NON_WORD = re.compile(r"[^\w]+")
 
@@ -55,19 +55,24 @@ def normalise(text: str, pinyin: bool = True) -> str:
         return ""
     if text.isascii():  # most text: every step below in one table, in C
         return " ".join(text.translate(_ASCII_FOLD).split())
-    if HAN.search(text):
+    if _HAN.search(text):
         text = to_simplified(text)
         if pinyin:
-            text = HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", text)
+            text = _HAN.sub(lambda m: f" {m.group(0)} {_pinyin(m.group(0))} ", text)
         else:
-            text = HAN.sub(lambda m: f" {m.group(0)} ", text)
+            text = _HAN.sub(lambda m: f" {m.group(0)} ", text)
     folded = unicodedata.normalize("NFKD", text).translate(_MARKS).casefold()
     return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", folded)).split())
 
 
+def has_chinese(value: str) -> bool:
+    """Whether ``value`` holds a Chinese character."""
+    return _HAN.search(value) is not None
+
+
 def is_chinese(value: str) -> bool:
     """Whether ``value`` is written in Chinese characters only."""
-    return bool(HAN.fullmatch(value or ""))
+    return bool(_HAN.fullmatch(value or ""))
 
 
 @lru_cache(maxsize=4096)

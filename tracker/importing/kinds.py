@@ -36,9 +36,11 @@ class NewRecords:
     def __init__(self, model, key: str):
         fields = model._meta.concrete_fields
         self.model = model
-        self.blank = [None if callable(f.default) else f.get_default() for f in fields]
+        self.blank = [f.get_default() for f in fields]
         #: Fields whose default is made per record (``default=list``…).
-        self.fresh = [(i, f) for i, f in enumerate(fields) if callable(f.default)]
+        self.fresh = [
+            (i, f) for i, f in enumerate(fields) if f.has_default() and callable(f.default)
+        ]
         self.positions = {f.name: i for i, f in enumerate(fields)}
         self.relations = {f.name: f for f in fields if f.is_relation}
         self.key = key
