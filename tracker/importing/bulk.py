@@ -8,15 +8,16 @@ creating 20,000 events with their history, one country and two citations
 each through them took 6.4 s (3,100 rows a second), because Django builds
 and prepares a model instance for every row of every table (the record, its
 history record, each link and each citation, and their history). Here each
-row goes to the database as a tuple of values in one multi-row statement,
-which is what lets an import reach 10,000 rows a second: on SQLite through
-``executemany`` (one prepared statement), on PostgreSQL through ``COPY``
-(psycopg's ``executemany`` sends one statement per row), and multi-row
-``INSERT … RETURNING`` where the new ids are needed. The rows are the
-ones Django and django-simple-history write themselves: the same columns and
-values (history with its date, user, reason and type; links with their
-history snapshot), so the admin's history pages, diffs and reverts read them
-as their own.
+row goes to the database as a tuple of values, which is what lets an
+import reach 10,000 rows a second: on SQLite through ``executemany`` (one
+prepared statement), or a multi-row ``INSERT … RETURNING`` where the new
+ids are needed; on PostgreSQL through ``COPY``, with the ids it needs taken
+from the table's sequence first (psycopg's ``executemany`` sends one
+statement per row, and it splits a multi-row statement's parameters in
+Python). The rows are the ones Django and django-simple-history write
+themselves: the same columns and values (history with its date, user,
+reason and type; links with their history snapshot), so the admin's history
+pages, diffs and reverts read them as their own.
 """
 
 # ruff: noqa: S608 (names from the models; values are parameters)
