@@ -217,3 +217,29 @@ def test_events_sources_and_citations_import(tmp_path):
     assert sorted(event.stations.values_list("code", flat=True)) == ["IRL01", "NLD01"]
     assert event.citations.get().locator == "p. 1"
     assert Citation.objects.get(source=source, station__code="NLD01").locator == "p. 4"
+
+
+@pytest.mark.django_db
+def test_a_changed_events_history_keeps_its_countries_before_and_after(tmp_path):
+    sheet = tmp_path / "events.csv"
+    sheet.write_text(
+        "slug,date,type,title,countries\n2024-05-raid,2024-05,raid,A raid,NLD;IRL\n",
+        encoding="utf-8",
+    )
+    assert run_import("events", sheet)[0] == 0
+    sheet.write_text(
+        "slug,date,type,title,countries\n2024-05-raid,2024-05,raid,A raid,NLD;DEU\n",
+        encoding="utf-8",
+    )
+
+    code, out, _ = run_import("events", sheet)
+
+    assert code == 0, out
+    assert "0 new, 1 changed, 0 unchanged, 0 rejected" in out
+    event = Event.objects.get(slug="2024-05-raid")
+    assert sorted(event.countries.values_list("code", flat=True)) == ["DEU", "NLD"]
+    # The history pages show each version with the countries it had then.
+    changed, created = event.history.order_by("-history_id")[:2]
+    assert (changed.history_type, created.history_type) == ("~", "+")
+    assert sorted(link.country_id for link in changed.countries.all()) == ["DEU", "NLD"]
+    assert sorted(link.country_id for link in created.countries.all()) == ["IRL", "NLD"]

@@ -74,6 +74,67 @@ def cities_in(iso3: str) -> list[dict]:
     return _gazetteer().get(code, []) if code else []
 
 
+# Indexes of names built once per country: an import of thousands of stations
+# looks up as many cities, and scanning a country's names for each (normalising
+# every one again) took seconds per thousand stations.
+
+
+def _index(pairs) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Positions of cities (in ``cities_in``) by normalised name, each city once per name.
+
+    Most names belong to one city, kept as a plain position; the others'
+    further cities apart. Plain numbers keep the index out of the cycle
+    collector's sight: a list per name made it walk hundreds of thousands
+    of them again after every import.
+    """
+    first: dict[str, int] = {}
+    more: dict[str, list[int]] = {}
+    for name, position in pairs:
+        key = text.normalise(name)
+        if first.setdefault(key, position) != position:
+            others = more.setdefault(key, [])
+            if others[-1:] != [position]:
+                others.append(position)
+    return first, more
+
+
+def _positions(index, wanted: str) -> list[int]:
+    first, more = index
+    return [first[wanted], *more.get(wanted, ())] if wanted in first else []
+
+
+@functools.cache
+def _own_names(iso3: str):
+    return _index((c["name"], i) for i, c in enumerate(cities_in(iso3)))
+
+
+@functools.cache
+def _other_names(iso3: str, chinese: bool):
+    # Names in Chinese characters apart: they cost a pinyin conversion each, and
+    # their normalised form keeps the characters, so only a Chinese name meets them.
+    return _index(
+        (name, i)
+        for i, c in enumerate(cities_in(iso3))
+        for name in c["alternatenames"]
+        if text.has_chinese(name) == chinese
+    )
+
+
+def cities_named(iso3: str, wanted: str) -> list[dict]:
+    """A country's cities whose own name is ``wanted`` (normalised), in gazetteer order."""
+    cities = cities_in(iso3)
+    return [cities[i] for i in _positions(_own_names(iso3), wanted)]
+
+
+def cities_also_named(iso3: str, wanted: str) -> list[dict]:
+    """A country's cities with ``wanted`` (normalised) among their other names."""
+    positions = set(_positions(_other_names(iso3, False), wanted))
+    if text.has_chinese(wanted):
+        positions |= set(_positions(_other_names(iso3, True), wanted))
+    cities = cities_in(iso3)
+    return [cities[i] for i in sorted(positions)]
+
+
 @functools.cache
 def city_point(city: str, iso3: str) -> tuple[float, float] | None:
     """(lon, lat) of a city in a country from the offline gazetteer, or None.
@@ -84,12 +145,10 @@ def city_point(city: str, iso3: str) -> tuple[float, float] | None:
     wanted = text.normalise(city)
     if not wanted:
         return None
-    cities = cities_in(iso3)
-    for names in (lambda c: [c["name"]], lambda c: c["alternatenames"]):
-        matches = [c for c in cities if any(text.normalise(n) == wanted for n in names(c))]
-        if matches:
-            best = max(matches, key=lambda c: c["population"])
-            return float(best["longitude"]), float(best["latitude"])
+    matches = cities_named(iso3, wanted) or cities_also_named(iso3, wanted)
+    if matches:
+        best = max(matches, key=lambda c: c["population"])
+        return float(best["longitude"]), float(best["latitude"])
     return None
 
 

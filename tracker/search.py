@@ -83,26 +83,40 @@ def _chinese_city_names() -> dict[tuple[str, str], tuple[str, ...]]:
 
     names: dict[tuple[str, str], tuple[str, ...]] = {}
     for code, name, *_, others in city_rows():
+        if not text.has_chinese(others):  # most cities: none of their names is Chinese
+            continue
         chinese = tuple(n for n in others.split("|") if text.is_chinese(n))
         if chinese:
             names.setdefault((code, text.normalise(name)), chinese)
     return names
 
 
+@functools.lru_cache(maxsize=4096)
+def _shared_text(*parts: str) -> str:
+    # The names of a station's country, city and bureau recur across thousands of
+    # stations (and the Chinese ones need pinyin): normalise each set once.
+    return text.normalise(" ".join(p for p in parts if p))
+
+
 def station_search_text(station) -> str:
-    """The normalised text a station is found by (works on historical models too)."""
+    """The normalised text a station is found by (works on historical models too).
+
+    Normalising parts apart and joining them gives the same text as
+    normalising them joined: ``normalise`` folds each word on its own.
+    """
     parts = [station.code, station.city, station.location, station.host, station.summary]
     # getattr: historical models from before the Chinese summaries lack them.
     parts += [getattr(station, f"summary_{suffix}", "") for suffix in ("zh_hans", "zh_hant")]
+    folded = [text.normalise(" ".join(p for p in parts if p))]
     if station.country_id:
         country = station.country
-        parts += [country.code, country.name, *country_aliases(country.code)]
+        folded.append(_shared_text(country.code, country.name, *country_aliases(country.code)))
         if station.city:
-            parts += city_aliases(station.city, country.code)
+            folded.append(_shared_text(*city_aliases(station.city, country.code)))
     if station.bureau_id:
         bureau = station.bureau
-        parts += [bureau.name, bureau.name_zh, bureau.pinyin]
-    return text.normalise(" ".join(p for p in parts if p))
+        folded.append(_shared_text(bureau.name, bureau.name_zh, bureau.pinyin))
+    return " ".join(f for f in folded if f)
 
 
 def is_short(term: str) -> bool:

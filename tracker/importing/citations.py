@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django.core.exceptions import ValidationError
 
 from ..models import Citation, Event, Station, clean_supports
@@ -74,24 +76,27 @@ class CitationKind(Kind):
 
     def load_existing(self, run, rows):
         lookups = run.lookups
-        stations = {
-            lookups.stations[c].pk
-            for r in rows
-            if (c := r.get("station", "").upper()) in lookups.stations
-        }
-        events = {lookups.events[s].pk for r in rows if (s := r.get("event", "")) in lookups.events}
-        labels = {
-            "station": {s.pk: code for code, s in lookups.stations.items() if s.pk in stations},
-            "event": {e.pk: slug for slug, e in lookups.events.items() if e.pk in events},
-        }
+        labels = {"station": {}, "event": {}}
+        sources = set()
+        for cells in rows:
+            code, slug = cells.get("station", "").upper(), cells.get("event", "")
+            if code in lookups.stations:
+                labels["station"][lookups.stations[code].pk] = code
+            if slug in lookups.events:
+                labels["event"][lookups.events[slug].pk] = slug
+            with suppress(ValueError):  # an unknown source: its row is rejected
+                sources.add(lookups.source(cells["source"]).pk)
+        # Only the citations of the sources these rows name can match one of them
+        # (a record's other citations, often thousands, are left unread).
+        by_source = {"source_id__in": sources} if len(sources) <= 500 else {}
         found = {}
-        for target, pks in (("station", list(stations)), ("event", list(events))):
-            for chunk in chunks(pks):
-                queryset = Citation._base_manager.filter(**{f"{target}_id__in": chunk})
+        for target, pks in labels.items():
+            for chunk in chunks(list(pks)):
+                queryset = Citation._base_manager.filter(**{f"{target}_id__in": chunk}, **by_source)
                 # No default ordering (a join on sources) and no target rows: keys suffice.
                 queryset = queryset.select_related("source").order_by()
                 for citation in lock_matched(queryset, run):
-                    label = labels[target][getattr(citation, f"{target}_id")]
+                    label = pks[getattr(citation, f"{target}_id")]
                     found[f"{citation.source.key}|{target}|{label}"] = citation
         return found
 
@@ -119,19 +124,12 @@ class CitationKind(Kind):
         rows = []
         for plan in new:
             source, station, event = self.targets[plan.key]
-            rows.append(
-                {
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                    "supports": plan.values.get("supports", []),
-                    "locator": plan.values.get("locator", ""),
-                    "quotation": plan.values.get("quotation", ""),
-                    "source_id": source.pk,
-                    "station_id": station.pk if station else None,
-                    "event_id": event.pk if event else None,
-                }
-            )
+            values = plan.values
+            rows.append(  # in NEW_CITATION order
+                (values.get("supports", []), values.get("locator", ""),
+                 values.get("quotation", ""), source.pk, station.pk if station else None,
+                 event.pk if event else None)
+            )  # fmt: skip
         write_citations(run, rows, now)
         table = Table(Citation)
         history = History(Citation, user=run.user, reason=run.reason, when=now)

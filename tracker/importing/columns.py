@@ -57,9 +57,13 @@ def parse_bool(raw: str) -> bool:
 
 
 def parse_choice(raw: str, choices, what: str) -> str:
+    """The stored value of a choice written as its value or its label (any case)."""
     wanted = raw.strip().lower()
+    # Values first: the usual cell, and no label (translated lazily) to render.
+    if any(wanted == value for value, _ in choices):
+        return wanted
     for value, label in choices:
-        if wanted in (value, str(label).lower()):
+        if wanted == str(label).lower():
             return value
     allowed = ", ".join(value for value, _ in choices)
     if not wanted:

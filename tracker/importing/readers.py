@@ -64,13 +64,13 @@ def _fit_row(number: int, values) -> list[str]:
                 "of the tracker: check the separator or remove the extra columns."
             )
         values = values[:MAX_COLUMNS]
-    row = [cell_text(v) for v in values]
-    for index, cell in enumerate(row):
-        if len(cell) > MAX_CELL_CHARS:
-            raise SheetError(
-                f"Row {number}, column {index + 1} holds {len(cell):,} characters, more "
-                f"than the {MAX_CELL_CHARS:,} a cell may hold."
-            )
+    row = list(map(cell_text, values))
+    if row and max(map(len, row)) > MAX_CELL_CHARS:
+        index, cell = next((i, c) for i, c in enumerate(row) if len(c) > MAX_CELL_CHARS)
+        raise SheetError(
+            f"Row {number}, column {index + 1} holds {len(cell):,} characters, more "
+            f"than the {MAX_CELL_CHARS:,} a cell may hold."
+        )
     return row
 
 
@@ -138,7 +138,7 @@ def csv_rows(stream) -> Rows:
     try:
         for values in reader:
             number += 1
-            if any(v.strip() for v in values):
+            if "".join(values).strip():  # blank rows are skipped, but counted
                 yield number, _fit_row(number, values)
     except csv.Error as error:
         raise SheetError(f"The CSV file cannot be read at line {state['line']}: {error}.") from None

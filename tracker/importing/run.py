@@ -6,8 +6,10 @@ transaction, pick the sheet of a workbook, and stream exports to a file.
 
 from __future__ import annotations
 
+import gc
 import itertools
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -21,6 +23,26 @@ from .writers import write_sheets
 Progress = Callable[[str, str, int], None] | None
 
 
+@contextmanager
+def collector_paused():
+    """Pause Python's cycle collector during an import (use it to decorate the import).
+
+    An import holds every checked row until it writes, and builds millions
+    of short-lived tuples on the way: each time the collector ran it walked
+    all the rows held so far again, a third of a 100,000-row import's time.
+    The rows hold no reference cycles, so nothing waits for the collector.
+    Around the import's function, the collector resumes once the function
+    has returned and what it held is freed, so its next run walks little.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def sheet_name(workbook: Workbook, kind: str) -> str | None:
     """The sheet of ``kind`` in a workbook: the one named after it, else the first."""
     for name in workbook.names():
@@ -29,6 +51,7 @@ def sheet_name(workbook: Workbook, kind: str) -> str | None:
     return None
 
 
+@collector_paused()
 def import_sheet(workbook: Workbook, kind: str, *, dry_run=False, user=None, reason="",
                  progress: Progress = None, expected_digest="") -> SheetResult:  # fmt: skip
     """Import one kind from a workbook (or CSV) file, all or nothing.
@@ -50,6 +73,7 @@ def import_sheet(workbook: Workbook, kind: str, *, dry_run=False, user=None, rea
     return result
 
 
+@collector_paused()
 def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="",
                     progress: Progress = None) -> dict[str, SheetResult]:  # fmt: skip
     """Import the sheets of an ``all`` workbook in dependency order, all or nothing.
