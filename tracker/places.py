@@ -25,17 +25,9 @@ from . import text, worldmap
 from .countries import country_point
 from .text import count_noun
 
-#: GeoNames cities of 15,000 people or more: country, name, point, population, other names.
+#: GeoNames cities of 15,000 people or more: country, name, point, population, names
+#: (tools/vendor_cities.py).
 CITIES = Path(__file__).with_name("data") / "cities.tsv.gz"
-
-
-def city_rows():
-    """The vendored cities table, row by row: (ISO2, name, lat, lon, population, other names)."""
-    with gzip.open(CITIES, "rt", encoding="utf-8") as table:
-        for line in table:
-            if not line.startswith("#"):
-                code, name, latitude, longitude, population, others = line.rstrip("\n").split("\t")
-                yield code, name, latitude, longitude, population, others
 
 
 @functools.cache
@@ -43,19 +35,29 @@ def _gazetteer() -> dict[str, list[dict]]:
     """The vendored cities, indexed by ISO2 country.
 
     Loaded on the first city lookup of a process that writes stations (an
-    import, the seed, an admin save).
+    import, the seed, an admin save). The table holds names already folded
+    by ``text.normalise``: folding a whole country's names again for a
+    lookup cost more than the rest of an import's checks.
     """
     by_country: dict[str, list[dict]] = {}
-    for code, name, latitude, longitude, population, others in city_rows():
-        by_country.setdefault(code, []).append(
-            {
-                "name": name,
-                "latitude": float(latitude),
-                "longitude": float(longitude),
-                "population": int(population),
-                "alternatenames": others.split("|") if others else [],
-            }
-        )
+    with gzip.open(CITIES, "rt", encoding="utf-8") as table:
+        for line in table:
+            if line.startswith("#"):
+                continue
+            code, name, latitude, longitude, population, folded, others, chinese = line.rstrip(
+                "\n"
+            ).split("\t")
+            by_country.setdefault(code, []).append(
+                {
+                    "name": name,
+                    "latitude": float(latitude),
+                    "longitude": float(longitude),
+                    "population": int(population),
+                    "folded": folded,
+                    "folded_others": others.split("|") if others else [],
+                    "chinese_names": chinese.split("|") if chinese else [],
+                }
+            )
     return by_country
 
 
@@ -80,7 +82,7 @@ def cities_in(iso3: str) -> list[dict]:
 
 
 def _index(pairs) -> tuple[dict[str, int], dict[str, list[int]]]:
-    """Positions of cities (in ``cities_in``) by normalised name, each city once per name.
+    """Positions of cities (in ``cities_in``) by folded name, each city once per name.
 
     Most names belong to one city, kept as a plain position; the others'
     further cities apart. Plain numbers keep the index out of the cycle
@@ -89,8 +91,7 @@ def _index(pairs) -> tuple[dict[str, int], dict[str, list[int]]]:
     """
     first: dict[str, int] = {}
     more: dict[str, list[int]] = {}
-    for name, position in pairs:
-        key = text.normalise(name)
+    for key, position in pairs:
         if first.setdefault(key, position) != position:
             others = more.setdefault(key, [])
             if others[-1:] != [position]:
@@ -105,18 +106,19 @@ def _positions(index, wanted: str) -> list[int]:
 
 @functools.cache
 def _own_names(iso3: str):
-    return _index((c["name"], i) for i, c in enumerate(cities_in(iso3)))
+    return _index((c["folded"], i) for i, c in enumerate(cities_in(iso3)))
 
 
 @functools.cache
 def _other_names(iso3: str, chinese: bool):
-    # Names in Chinese characters apart: they cost a pinyin conversion each, and
-    # their normalised form keeps the characters, so only a Chinese name meets them.
+    if not chinese:
+        return _index((f, i) for i, c in enumerate(cities_in(iso3)) for f in c["folded_others"])
+    # Chinese names are folded here, only for a Chinese name looked up: folding
+    # them adds their pinyin, and the pinyin tables are loaded only when needed.
     return _index(
-        (name, i)
+        (text.normalise(name), i)
         for i, c in enumerate(cities_in(iso3))
-        for name in c["alternatenames"]
-        if text.has_chinese(name) == chinese
+        for name in c["chinese_names"]
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 from django.db.models import Q
 from django.utils.html import format_html, format_html_join
@@ -38,6 +39,9 @@ CITY_ALIASES = {
     "Amsterdam": ["阿姆斯特丹"],
     "Rotterdam": ["鹿特丹"],
 }
+
+#: Chinese names of the GeoNames cities that have some (tools/vendor_cities.py).
+CHINESE_CITY_NAMES = Path(__file__).with_name("data") / "city_names_zh.tsv"
 
 #: Terms this short match whole words only ("UK" is not "Ukraine").
 WHOLE_WORD_MAX = 3
@@ -74,20 +78,17 @@ def city_aliases(city: str, iso3: str) -> tuple[str, ...]:
 
 @functools.cache
 def _chinese_city_names() -> dict[tuple[str, str], tuple[str, ...]]:
-    """Chinese names of cities by (ISO2, normalised name).
+    """Chinese names of cities by (ISO2, folded name), from ``data/city_names_zh.tsv``.
 
-    Search explains its matches with them on requests, so only this small part
-    of the cities table (a few megabytes) is kept, not the whole gazetteer.
+    Search explains its matches with them on requests: a small table of its
+    own, so that neither a worker nor an import reads the whole gazetteer for them.
     """
-    from .places import city_rows
-
     names: dict[tuple[str, str], tuple[str, ...]] = {}
-    for code, name, *_, others in city_rows():
-        if not text.has_chinese(others):  # most cities: none of their names is Chinese
-            continue
-        chinese = tuple(n for n in others.split("|") if text.is_chinese(n))
-        if chinese:
-            names.setdefault((code, text.normalise(name)), chinese)
+    with CHINESE_CITY_NAMES.open(encoding="utf-8") as table:
+        for line in table:
+            if not line.startswith("#"):
+                code, folded, chinese = line.rstrip("\n").split("\t")
+                names.setdefault((code, folded), tuple(chinese.split("|")))
     return names
 
 
