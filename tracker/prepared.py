@@ -45,7 +45,7 @@ from .models import public_data_stamp
 
 logger = logging.getLogger(__name__)
 
-#: Threads of this process writing a file, by the file's path.
+#: Threads of this process watching a file being written, by the file's path.
 _building: dict[Path, threading.Thread] = {}
 _building_lock = threading.Lock()
 
