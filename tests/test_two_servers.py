@@ -246,6 +246,8 @@ def test_a_change_published_on_one_server_shows_on_the_other(servers):
     reader = Browser(servers[1])
     status, first, _ = reader.request("/stations/GBR02/")
     assert status == 200
+    status, _, full = reader.request("/stations.json")
+    assert status == 200 and "Published through the first server." not in full
     # The first server answers from the page the second kept in the shared cache.
     status, kept, _ = Browser(servers[0]).request("/stations/GBR02/")
     assert status == 200 and kept["X-Cache"] == "hit" and kept["ETag"] == first["ETag"]
@@ -265,6 +267,10 @@ def test_a_change_published_on_one_server_shows_on_the_other(servers):
     assert headers["ETag"] != first["ETag"]
     _, _, listed = other.request("/stations.json?q=GBR02")
     assert "Published through the first server." in listed
+    # The full file is written again for the new state, by prepare_downloads in a
+    # process of its own that the worker waits for.
+    status, _, full = other.request("/stations.json")
+    assert status == 200 and "Published through the first server." in full
 
 
 def test_a_lost_update_across_servers_is_refused(servers):

@@ -64,7 +64,10 @@ class Command(BaseCommand):
                 except DisallowedHost:
                     raise CommandError(f"{host} is not in DJANGO_ALLOWED_HOSTS.") from None
                 response = match.func(request, *match.args, **match.kwargs)
-                response.close()
+                # Only the file written matters: close the one the response opened,
+                # not the response, whose request_finished signal closes connections.
+                if file := getattr(response, "file_to_stream", None):
+                    file.close()
             if response.status_code != 200:
                 raise CommandError(f"{path}: answered {response.status_code}.")
             self.stdout.write(f"{path}: ready")
