@@ -72,7 +72,9 @@ def city_aliases(city: str, iso3: str) -> tuple[str, ...]:
     names = list(CITY_ALIASES.get(city, []))
     code = iso2(iso3)
     if code:
-        names += _chinese_city_names().get((code, text.normalise(city)), ())
+        # Folded without pinyin: the table's keys are Latin names, and a worker
+        # explaining a match need not load the pinyin tables for a Chinese city.
+        names += _chinese_city_names().get((code, text.normalise(city, pinyin=False)), ())
     return tuple(dict.fromkeys(names))
 
 
