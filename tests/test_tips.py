@@ -161,6 +161,23 @@ def test_one_stamp_sends_one_tip_however_often_a_script_replays_it(client):
     assert list(Tip.objects.values_list("text", flat=True)) == ["Spam number 1."]
 
 
+def test_two_requests_with_one_stamp_at_the_same_moment_keep_one_tip():
+    from django.core.exceptions import ValidationError
+
+    from tracker.forms import TipForm
+
+    # Both pass validation before either is stored, as two requests at once do.
+    data = tip_data()
+    first, twin, other = (TipForm(d) for d in (data, data, {**data, "text": "Other text."}))
+    assert first.is_valid() and twin.is_valid() and other.is_valid()
+    receipt = first.save().receipt
+    assert first.use_stamp(receipt) == receipt
+    # The twin (a double click) is answered with the first receipt; other text is refused.
+    assert twin.use_stamp("ABCD-EFGH-JKMN") == receipt
+    with pytest.raises(ValidationError, match="already sent a tip"):
+        other.use_stamp("ABCD-EFGH-JKMP")
+
+
 def test_status_page_shows_only_the_state(client):
     tip = Tip.objects.create(text="secret words", contact="me@example.org", links=["https://x.org"])
     tip.state = Tip.State.IN_PROGRESS
