@@ -4,6 +4,7 @@ Every request goes to 127.0.0.1 only: redirects elsewhere point at private
 addresses the checker must refuse without connecting.
 """
 
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -64,6 +65,40 @@ def server():
 @pytest.fixture
 def allow_local(settings):
     settings.TRACKER_LINKCHECK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+
+@pytest.fixture
+def trickling_server():
+    """A server that answers every request one byte at a time, a byte every 0.2 s, for ever."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def trickle(connection):
+        with connection:
+            try:
+                connection.recv(4096)
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"z" * 60_000:
+                    if stop.wait(0.2):
+                        return
+                    connection.sendall(bytes([byte]))
+            except OSError:  # the checker hung up
+                return
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=trickle, args=(connection,), daemon=True).start()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    server.join(timeout=5)
+    listener.close()
 
 
 def only_sources(base, paths: dict):
@@ -146,6 +181,22 @@ def test_stops_at_the_time_limit_and_reports_what_was_not_checked(server, allow_
     assert output.count("not checked  ") >= 4
     unchecked = Source.objects.filter(key__in=keys, url_checked_at__isnull=True).count()
     assert unchecked >= 4
+
+
+def test_a_server_trickling_bytes_is_timed_out_at_the_request_deadline(
+    trickling_server, allow_local
+):
+    # Each byte comes well within the 1 s timeout, so a timeout per read would
+    # never fire: the whole request must end at its deadline.
+    only_sources(trickling_server, {"bbc-2022-10-dublin": ("/drip", None)})
+    started = time.monotonic()
+    status, output = run("--timeout", "1", "--time-limit", "8")
+    elapsed = time.monotonic() - started
+    assert elapsed < 3, f"the check took {elapsed:.1f} s"
+    assert status == 1
+    source = Source.objects.get(key="bbc-2022-10-dublin")
+    assert (source.url_ok, source.url_result) == (False, "timed out")
+    assert "broken  bbc-2022-10-dublin url" in output and "(timed out)" in output
 
 
 def test_stale_days_skips_links_checked_recently(server, allow_local):

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from tracker.models import Tip
+from tracker.models import ExpiringKey, Tip
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +59,22 @@ def test_running_twice_changes_nothing_more():
     closed_tip(Tip.State.USED, 31)
     purge()
     assert "erased from 0 tip(s)" in purge()
+
+
+def test_spam_limit_counts_are_deleted_once_their_window_has_passed(client, monkeypatch):
+    from tests.test_tips import send
+
+    send(client)
+    kept = set(ExpiringKey.objects.values_list("key", flat=True))
+    prefixes = {key.rsplit(":", 1)[0] for key in kept}
+    assert prefixes == {"ratelimit:salt", "ratelimit:tips", "tips:stamp"}
+    assert "0 expired spam-limit key(s) deleted" in purge()
+    # An hour later the count is gone; the day's salt stays until the day is over.
+    later = timezone.now() + timedelta(hours=1, seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert "1 expired spam-limit key(s) deleted" in purge()
+    assert not ExpiringKey.objects.filter(key__startswith="ratelimit:tips:").exists()
+    # Past the form's six hours its stamp is forgotten, and after a day the salt.
+    monkeypatch.setattr(timezone, "now", lambda: later + timedelta(hours=25))
+    purge()
+    assert not ExpiringKey.objects.exists()

@@ -2,15 +2,18 @@
 
 import logging
 import time
+from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import OperationalError
 from django.urls import reverse
 
 from tests.test_privacy import parse
 from tracker.forms import form_stamp
-from tracker.models import Tip
+from tracker.models import ExpiringKey, Tip
 
 pytestmark = pytest.mark.django_db
 
@@ -120,11 +123,59 @@ def test_a_double_click_stores_one_tip(client):
     assert first["Location"] == second["Location"]
 
 
-def test_a_form_brought_back_and_changed_is_a_new_tip(client):
+def test_a_double_click_stores_one_tip_whichever_app_process_answers(client):
+    data = tip_data()
+    first = client.post(URL, data, REMOTE_ADDR=READER)
+    cache.clear()  # the second click reaches another process, with a memory of its own
+    second = client.post(URL, data, REMOTE_ADDR=READER)
+    assert Tip.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_a_form_brought_back_and_changed_is_refused_then_sent_with_its_fresh_stamp(
+    client, monkeypatch
+):
     data = tip_data()
     client.post(URL, data, REMOTE_ADDR=READER)
-    client.post(URL, {**data, "text": "And one more thing."}, REMOTE_ADDR=READER)
+    again = client.post(URL, {**data, "text": "And one more thing."}, REMOTE_ADDR=READER)
+    html = again.content.decode()
+    assert again.status_code == 400
+    assert "This copy of the form has already sent a tip" in html
+    assert "And one more thing." in html
+    assert Tip.objects.count() == 1
+    # The page came back with a fresh stamp: sent a little later, it goes through.
+    fresh = html.split('name="stamp" value="')[1].split('"')[0]
+    monkeypatch.setattr("tracker.forms.now", lambda: time.time() + 10)
+    sent = client.post(URL, {**data, "text": "And one more thing.", "stamp": fresh})
+    assert sent.status_code == 302
     assert Tip.objects.count() == 2
+
+
+def test_one_stamp_sends_one_tip_however_often_a_script_replays_it(client):
+    stamp = form_stamp(issued=time.time() - 10)
+    statuses = [
+        send(client, address=f"198.51.100.{n}", stamp=stamp, text=f"Spam number {n}.").status_code
+        for n in range(1, 5)
+    ]
+    assert statuses == [302, 400, 400, 400]
+    assert list(Tip.objects.values_list("text", flat=True)) == ["Spam number 1."]
+
+
+def test_two_requests_with_one_stamp_at_the_same_moment_keep_one_tip():
+    from django.core.exceptions import ValidationError
+
+    from tracker.forms import TipForm
+
+    # Both pass validation before either is stored, as two requests at once do.
+    data = tip_data()
+    first, twin, other = (TipForm(d) for d in (data, data, {**data, "text": "Other text."}))
+    assert first.is_valid() and twin.is_valid() and other.is_valid()
+    receipt = first.save().receipt
+    assert first.use_stamp(receipt) == receipt
+    # The twin (a double click) is answered with the first receipt; other text is refused.
+    assert twin.use_stamp("ABCD-EFGH-JKMN") == receipt
+    with pytest.raises(ValidationError, match="already sent a tip"):
+        other.use_stamp("ABCD-EFGH-JKMP")
 
 
 def test_status_page_shows_only_the_state(client):
@@ -259,20 +310,30 @@ def test_sixth_tip_in_an_hour_gets_429_while_another_client_gets_through(client)
 
 def test_limit_is_counted_per_client_without_its_address(client):
     send(client)
-    keys = list(cache._cache)
-    assert keys, "the count is in the cache"
-    assert not any(READER in key for key in keys)
+    # Without a shared cache the count is kept in the database, under the salted hash.
+    kept = list(ExpiringKey.objects.values_list("key", "value"))
+    assert any(key.startswith("ratelimit:tips:") for key, _ in kept)
+    assert not any(READER in key or READER in value for key, value in kept)
+    assert not any(READER in key for key in cache._cache)
     assert not any(READER.encode() in value for value in cache._cache.values())
 
 
-def test_limit_key_changes_with_the_days_salt(client, rf):
+def test_limit_key_changes_with_the_days_salt(client, rf, monkeypatch):
+    from django.utils import timezone
+
     from tracker import ratelimit
 
     request = rf.get("/", REMOTE_ADDR=READER)
     today = ratelimit.client_key(request)
+    salt = f"ratelimit:salt:{timezone.now().date().isoformat()}"
     assert ratelimit.client_key(request) == today
-    cache.clear()  # the day's salt is gone (expired, or a new day): the old key cannot return
+    tomorrow = timezone.now() + timedelta(days=1)
+    monkeypatch.setattr(timezone, "now", lambda: tomorrow)
     assert ratelimit.client_key(request) != today
+    # The day's salt is gone once it expires: the old key cannot be made again.
+    monkeypatch.setattr(timezone, "now", lambda: tomorrow + timedelta(hours=2))
+    call_command("purge_tips", stdout=StringIO())
+    assert not ExpiringKey.objects.filter(key=salt).exists()
 
 
 # --- The reader's address is written nowhere --------------------------------------------

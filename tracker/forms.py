@@ -3,9 +3,12 @@
 Scripts are held off without any outside service: a field people never see
 (the honeypot) must stay empty, and a signed time stamp shows when the form was
 shown, so a form sent within seconds (a script) or hours later (a replay) is
-refused. Both refusals keep what the reader typed and give them a fresh stamp.
+refused. Each stamp sends one tip: it carries a random nonce, recorded as used
+(in the shared store, see ``tracker.ratelimit``) until the stamp is too old
+anyway. Every refusal keeps what the reader typed and gives them a fresh stamp.
 """
 
+import hashlib
 import secrets
 import time
 
@@ -17,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import Event, Station, Tip
+from .ratelimit import shared_store
 
 STAMP_SALT = "tracker.tips.form-stamp"
 
@@ -40,7 +44,14 @@ def read_stamp(value: str) -> dict | None:
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("t"), int | float):
         return None
+    if not isinstance(payload.get("n"), str) or not payload["n"]:
+        return None
     return payload
+
+
+def stamp_seconds() -> int:
+    """How long a stamp is good for, and so how long its use is remembered."""
+    return settings.TIPS_FORM_MAX_HOURS * 3600
 
 
 class LinksField(forms.CharField):
@@ -88,6 +99,9 @@ class LinksField(forms.CharField):
 
 class TipForm(forms.ModelForm):
     """What a reader sends: the record it concerns, what they saw, links, a contact."""
+
+    #: What the reader typed, to show again on a page that did not take it.
+    TYPED_FIELDS = ("record", "text", "links", "contact")
 
     record = forms.CharField(
         label=_("Which station or event? (optional)"),
@@ -145,6 +159,8 @@ class TipForm(forms.ModelForm):
         # so a refused form can simply be sent again.
         self.fresh_stamp = form_stamp()
         self.stamp_nonce = ""
+        #: The receipt already given for this copy of the form and this text (a double click).
+        self.earlier_receipt = ""
 
     def clean_record(self):
         """The station code or event slug, resolved to a published record."""
@@ -186,7 +202,7 @@ class TipForm(forms.ModelForm):
                 _("That was sent very fast. Please check your tip, then send it again."),
                 code="too_fast",
             )
-        if age > settings.TIPS_FORM_MAX_HOURS * 3600:
+        if age > stamp_seconds():
             raise forms.ValidationError(
                 _(
                     "This form was opened more than %(hours)d hours ago. Your text is kept "
@@ -195,5 +211,46 @@ class TipForm(forms.ModelForm):
                 % {"hours": settings.TIPS_FORM_MAX_HOURS},
                 code="too_old",
             )
-        self.stamp_nonce = str(stamp.get("n", ""))
+        self.stamp_nonce = stamp["n"]
+        self.earlier_receipt = self.receipt_given_before()
         return cleaned
+
+    def _stamp_key(self) -> str:
+        return f"tips:stamp:{self.stamp_nonce}"
+
+    def _typed_digest(self) -> str:
+        typed = "\x1f".join(str(self.data.get(name, "")) for name in self.TYPED_FIELDS)
+        return hashlib.sha256(typed.encode()).hexdigest()[:32]
+
+    def receipt_given_before(self) -> str:
+        """The receipt of the tip this copy of the form already sent, or "" when it sent none.
+
+        The same copy sent again with the same text is a second click: it gets
+        the first receipt. Sent again with other text (the Back button, or a
+        script reusing one stamp), it is refused like a stale stamp.
+        """
+        kept = shared_store().value_of(self._stamp_key())
+        if kept is None:
+            return ""
+        digest, receipt = kept.split(":", 1)
+        if digest != self._typed_digest():
+            raise forms.ValidationError(
+                _(
+                    "This copy of the form has already sent a tip. Your text is kept below: "
+                    "please send it again."
+                ),
+                code="stamp_used",
+            )
+        return receipt
+
+    def use_stamp(self, receipt: str) -> str:
+        """Record this copy of the form as used by the tip ``receipt``; the receipt to show.
+
+        Atomic: of two requests sending one copy at once, one records it. The
+        other gets the first one's receipt if it sent the same text (a double
+        click: its own tip is to be dropped), or ValidationError if not.
+        """
+        kept = f"{self._typed_digest()}:{receipt}"
+        if shared_store().claim(self._stamp_key(), kept, stamp_seconds()):
+            return receipt
+        return self.receipt_given_before() or receipt

@@ -9,14 +9,16 @@ it at an internal service). With ``http.client`` that is a socket we open
 ourselves and hand to the connection; redirects are followed by hand so that
 every hop is vetted the same way.
 
-Bounds: a thread pool of ``workers``, a per-request ``timeout``, a total
-``time_limit`` after which the run stops and reports what it did not check,
-and one request at a time per host.
+Bounds: a thread pool of ``workers``, a per-request ``timeout`` that holds
+for the whole request (connecting, the TLS handshake, sending, and every
+byte of the answer's head read), a total ``time_limit`` after which the run
+stops and reports what it did not check, and one request at a time per host.
 """
 
 from __future__ import annotations
 
 import http.client
+import io
 import ipaddress
 import socket
 import ssl
@@ -213,24 +215,24 @@ class LinkChecker:
             return self._host_locks.setdefault(host.lower(), threading.Lock())
 
     def _request(self, method, parts, port, address, deadline) -> tuple[int, str | None]:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        timeout = min(self.timeout, remaining)
+        # One deadline for the whole request, never past the run's own.
+        deadline = min(deadline, time.monotonic() + self.timeout)
         family, _, _, _, sockaddr = address
         sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.settimeout(timeout)
         connection = None
         try:
             # Connect to the vetted address ourselves; http.client only speaks over it.
+            sock.settimeout(_time_left(deadline))
             sock.connect(sockaddr)
             host = parts.hostname.encode("idna").decode("ascii")
             if parts.scheme == "https":
+                # The handshake runs under one timeout for all its reads and writes.
+                sock.settimeout(_time_left(deadline))
                 sock = self._tls.wrap_socket(sock, server_hostname=host)
-                connection = http.client.HTTPSConnection(host, port, timeout=timeout)
+                connection = http.client.HTTPSConnection(host, port)
             else:
-                connection = http.client.HTTPConnection(host, port, timeout=timeout)
-            connection.sock = sock
+                connection = http.client.HTTPConnection(host, port)
+            connection.sock = DeadlineSocket(sock, deadline)
             path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
             if parts.query:
                 path += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
@@ -241,6 +243,47 @@ class LinkChecker:
             if connection is not None:
                 connection.close()
             sock.close()
+
+
+def _time_left(deadline: float) -> float:
+    """Seconds until ``deadline``; TimeoutError once it has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    return left
+
+
+class DeadlineSocket(io.RawIOBase):
+    """A connected socket as ``http.client`` uses it, held to one deadline.
+
+    A socket's timeout bounds each read on its own, so a server sending a byte
+    every few seconds would hold a request for ever. Here every send and every
+    read gets only the time left before the request's deadline, and the first
+    one past it raises ``TimeoutError``.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        super().__init__()
+        self._sock, self._deadline = sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self._sock.settimeout(_time_left(self._deadline))
+        return self._sock.recv_into(buffer)
+
+    def sendall(self, data) -> None:
+        self._sock.settimeout(_time_left(self._deadline))
+        self._sock.sendall(data)
+
+    def makefile(self, mode="rb", *args, **kwargs):
+        """The answer's reader (``http.client`` asks for one per response)."""
+        return io.BufferedReader(self)
+
+    def close(self) -> None:
+        super().close()
+        self._sock.close()
 
 
 def _host_of(url: str) -> str:

@@ -1,29 +1,80 @@
-"""Per-client limits that never keep the client's address.
+"""Per-client limits that never keep the client's address, and where they keep their counts.
 
 A client is known only by a keyed hash of its address. The key (a random salt)
-lives in the cache and changes every day; once a day's salt has expired no one,
+changes every day and is deleted after it; once a day's salt is gone no one,
 not even us, can tell which address a hash came from or link two days' hashes.
-Counts and salts live in Django's cache, so several app servers share them
-when the cache is Redis (``DJANGO_CACHE_URL``) and each process keeps its own
-otherwise.
+
+Every app process must see the same salt and counts, or each gunicorn worker
+would count on its own and a client could send the limit once per worker.
+``shared_store()`` says where they live: in the cache when it is Redis
+(``DJANGO_CACHE_URL``), counted with Redis's atomic increment; otherwise (each
+process's own memory cache) in the database (``ExpiringKey``), counted with an
+atomic UPDATE. Either way an entry lasts only as long as it is needed.
 """
 
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+
+from .models import ExpiringKey
 
 #: A day's salt outlives its day by one window, so a count that began at 23:50 still holds.
 SALT_LIFETIME = 25 * 3600
 
 
+class CacheStore:
+    """Short-lived keys in the shared cache, with the database store's methods."""
+
+    def value_of(self, key: str):
+        return cache.get(key)
+
+    def count_of(self, key: str) -> int:
+        return cache.get(key) or 0
+
+    def claim(self, key: str, value: str, seconds: int) -> bool:
+        # add() is atomic in Redis (SET NX): of two processes, one wins.
+        return cache.add(key, value, seconds)
+
+    def increment(self, key: str, seconds: int) -> int:
+        """Add one to the count under ``key`` (atomic: Redis INCR) and return it."""
+        while True:
+            cache.add(key, 0, seconds)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add() and incr(): start a new window
+                continue
+            if count == 1:
+                # Redis's INCR on a key that expired a moment before makes a new
+                # key without an expiry, which would count for ever: set one.
+                cache.touch(key, seconds)
+            return count
+
+
+def cache_is_shared() -> bool:
+    """Whether every app process sees one cache (Redis), rather than each its own memory."""
+    return isinstance(caches["default"], RedisCache)
+
+
+def shared_store():
+    """Where values every app process must see are kept: the shared cache, else the database.
+
+    Both answer ``value_of``, ``count_of``, ``claim`` and ``increment``.
+    """
+    return CacheStore() if cache_is_shared() else ExpiringKey.objects
+
+
 def _todays_salt() -> str:
+    store = shared_store()
     key = f"ratelimit:salt:{timezone.now().date().isoformat()}"
-    # add() is atomic: two workers starting the day together end up with one salt.
-    cache.add(key, secrets.token_hex(32), SALT_LIFETIME)
-    return cache.get(key)
+    if salt := store.value_of(key):
+        return salt
+    # claim() is atomic: two workers starting the day together end up with one salt.
+    store.claim(key, secrets.token_hex(32), SALT_LIFETIME)
+    return store.value_of(key)
 
 
 def client_key(request) -> str:
@@ -35,7 +86,10 @@ def client_key(request) -> str:
 
 
 class RateLimit:
-    """At most ``limit`` uses per ``window`` seconds per client, for one named action."""
+    """At most ``limit`` uses per ``window`` seconds per client, for one named action.
+
+    The window starts at the client's first use.
+    """
 
     def __init__(self, action: str, limit: int, window: int = 3600):
         self.action, self.limit, self.window = action, limit, window
@@ -44,14 +98,15 @@ class RateLimit:
         return f"ratelimit:{self.action}:{client_key(request)}"
 
     def exceeded(self, request) -> bool:
-        """Whether this client has used up its allowance."""
-        return (cache.get(self._key(request)) or 0) >= self.limit
+        """Whether this client has used up its allowance (a read: nothing is counted)."""
+        return shared_store().count_of(self._key(request)) >= self.limit
 
-    def count(self, request) -> None:
-        """Count one use; the window starts at the client's first use."""
-        key = self._key(request)
-        if not cache.add(key, 1, self.window):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, self.window)
+    def take(self, request) -> bool:
+        """Count one use and say whether it is within the limit.
+
+        Counting and checking are one atomic step, so requests arriving at
+        once cannot all see the last free use: past the limit, this is False.
+        Call it inside the transaction that stores what is counted, so that
+        with the database store a failed save is not counted either.
+        """
+        return shared_store().increment(self._key(request), self.window) <= self.limit

@@ -65,6 +65,27 @@ def normalise(text: str, pinyin: bool = True) -> str:
     return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", folded)).split())
 
 
+#: C0 control characters but tab and line breaks (a carriage return is a line break).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character_problem(value: str) -> str:
+    """Why ``value`` cannot be stored, naming its first control character; "" when it has none.
+
+    The one rule for curated text: no record may hold a control character
+    other than tabs and line breaks (spreadsheets, feeds and XML refuse them).
+    The models' field validator and the spreadsheet import both report it in
+    these words.
+    """
+    found = CONTROL_CHARACTERS.search(value)
+    if found is None:
+        return ""
+    return (
+        f"holds the control character U+{ord(found.group()):04X} at character "
+        f"{found.start() + 1}: remove it (only tabs and line breaks are kept)."
+    )
+
+
 def has_chinese(value: str) -> bool:
     """Whether ``value`` holds a Chinese character."""
     return _HAN.search(value) is not None

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
+from ..text import CONTROL_CHARACTERS, control_character_problem
+
 #: Columns a sheet may have (data beyond them is refused; no sheet comes near).
 MAX_COLUMNS = 100
 #: Characters in one cell: Excel's own limit, so any real cell fits.
@@ -62,20 +64,17 @@ def cell_text(value) -> str:
     return str(value)
 
 
-# C0 control characters but tab and newline (CR is normalised to a newline first).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def clean_cell(value: str) -> str:
-    """Normalise line ends; raise ValueError naming a control character in the cell."""
+    """Normalise line ends; raise ValueError naming a control character in the cell.
+
+    The rule and its words are the models' own (``text.control_character_problem``,
+    which the text fields' validator uses too); the import asks it directly
+    rather than validating each row's instance, to stay fast.
+    """
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    found = _CONTROL.search(value)
-    if found:
-        raise ValueError(
-            f"holds the control character U+{ord(found.group()):04X} at character "
-            f"{found.start() + 1}: remove it (only tabs and line breaks are kept)."
-        )
+    if problem := control_character_problem(value):
+        raise ValueError(problem)
     return value
 
 
@@ -107,7 +106,7 @@ def neutralise(value: str) -> str:
     that already start with quotes before such a character get one more, so
     that ``unneutralise`` can always strip exactly one.
     """
-    value = _CONTROL.sub("", value)
+    value = CONTROL_CHARACTERS.sub("", value)
     if value and _DANGEROUS.match(value):
         return "'" + value
     return value

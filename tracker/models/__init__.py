@@ -6,7 +6,7 @@ editor, ``corrections`` the public log of published changes, ``reference``
 the countries and bureaus, ``records`` the sources, stations, events and
 citations, ``sourcing`` which facts a citation supports and how strongly a
 record is sourced, ``stamps`` the data stamp the caches key on, and ``tips``
-the readers' tips.
+the readers' tips and the short-lived keys their spam defences share.
 """
 
 from .citations import Citation
@@ -41,7 +41,7 @@ from .stamps import (
     public_data_stamp,
     refresh_planner_statistics,
 )
-from .tips import Tip, normalise_receipt
+from .tips import ExpiringKey, Tip, normalise_receipt
 
 __all__ = [
     "LINK_HEALTH_FIELDS",
@@ -55,6 +55,7 @@ __all__ = [
     "Country",
     "Editorial",
     "Event",
+    "ExpiringKey",
     "Proposal",
     "PublishableQuerySet",
     "Source",

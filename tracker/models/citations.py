@@ -14,6 +14,7 @@ from .editorial import (
     editorial_permissions,
 )
 from .records import Event, Station
+from .rules import no_control_characters
 from .sources import Source
 from .sourcing import clean_supports
 
@@ -42,8 +43,13 @@ class Citation(Versioned):
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
     )
-    locator = models.CharField(max_length=200, blank=True, help_text="Page, paragraph or section.")
-    quotation = models.TextField(blank=True)
+    locator = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Page, paragraph or section.",
+        validators=[no_control_characters],
+    )
+    quotation = models.TextField(blank=True, validators=[no_control_characters])
     supports = models.JSONField(
         _("facts it supports"),
         default=list,

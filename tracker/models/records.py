@@ -20,7 +20,7 @@ from .editorial import (
     editorial_permissions,
 )
 from .reference import Bureau, Country
-from .rules import constraint_message
+from .rules import constraint_message, no_control_characters
 from .sources import Source
 from .sourcing import SourcedQuerySet
 
@@ -164,13 +164,24 @@ class Station(Editorial):
         max_length=5, unique=True, help_text="ISO 3166-1 alpha-3 of the country and two digits."
     )
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="stations")
-    city = models.CharField(max_length=100, blank=True, help_text="Blank when unknown.")
+    city = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Blank when unknown.",
+        validators=[no_control_characters],
+    )
     location = models.CharField(
-        "location in the city", max_length=200, blank=True, help_text="e.g. Capel Street"
+        "location in the city",
+        max_length=200,
+        blank=True,
+        help_text="e.g. Capel Street",
+        validators=[no_control_characters],
     )
     is_capital = models.BooleanField("city is the capital", default=False)
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="stations")
-    host = models.CharField("host organisation", max_length=300, blank=True)
+    host = models.CharField(
+        "host organisation", max_length=300, blank=True, validators=[no_control_characters]
+    )
     active_from = models.PositiveSmallIntegerField(null=True, blank=True)
     active_until = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Blank with a start year: end unknown or ongoing."
@@ -178,10 +189,16 @@ class Station(Editorial):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.REPORTED, db_index=True
     )
-    summary = models.TextField(blank=True)
-    summary_zh_hans = models.TextField(_("summary (Simplified Chinese)"), blank=True)
-    summary_zh_hant = models.TextField(_("summary (Traditional Chinese)"), blank=True)
-    notes = models.TextField(blank=True, help_text="Curators' notes; never public.")
+    summary = models.TextField(blank=True, validators=[no_control_characters])
+    summary_zh_hans = models.TextField(
+        _("summary (Simplified Chinese)"), blank=True, validators=[no_control_characters]
+    )
+    summary_zh_hant = models.TextField(
+        _("summary (Traditional Chinese)"), blank=True, validators=[no_control_characters]
+    )
+    notes = models.TextField(
+        blank=True, help_text="Curators' notes; never public.", validators=[no_control_characters]
+    )
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False)
@@ -406,12 +423,26 @@ class Event(Editorial):
         max_length=5, choices=Precision.choices, default=Precision.DAY
     )
     type = models.CharField(max_length=15, choices=Type.choices)
-    title = models.CharField(max_length=300)
-    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=300, blank=True)
-    title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=300, blank=True)
-    description = models.TextField(blank=True)
-    description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
-    description_zh_hant = models.TextField(_("description (Traditional Chinese)"), blank=True)
+    title = models.CharField(max_length=300, validators=[no_control_characters])
+    title_zh_hans = models.CharField(
+        _("title (Simplified Chinese)"),
+        max_length=300,
+        blank=True,
+        validators=[no_control_characters],
+    )
+    title_zh_hant = models.CharField(
+        _("title (Traditional Chinese)"),
+        max_length=300,
+        blank=True,
+        validators=[no_control_characters],
+    )
+    description = models.TextField(blank=True, validators=[no_control_characters])
+    description_zh_hans = models.TextField(
+        _("description (Simplified Chinese)"), blank=True, validators=[no_control_characters]
+    )
+    description_zh_hant = models.TextField(
+        _("description (Traditional Chinese)"), blank=True, validators=[no_control_characters]
+    )
     countries = models.ManyToManyField(Country, blank=True, related_name="events")
     stations = models.ManyToManyField(Station, blank=True, related_name="events")
     search_text = models.TextField(blank=True, editable=False)

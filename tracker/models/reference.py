@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .. import hanzi, languages
 from .editorial import Continent
-from .rules import PlainRules
+from .rules import PlainRules, no_control_characters
 
 
 class Country(PlainRules):
@@ -43,9 +43,13 @@ class Bureau(models.Model):
     """A Chinese public security bureau that runs stations abroad."""
 
     slug = models.SlugField(unique=True)
-    name = models.CharField("English name", max_length=200, unique=True)
-    name_zh = models.CharField("Chinese name", max_length=100, blank=True)
-    pinyin = models.CharField(max_length=200, blank=True)
+    name = models.CharField(
+        "English name", max_length=200, unique=True, validators=[no_control_characters]
+    )
+    name_zh = models.CharField(
+        "Chinese name", max_length=100, blank=True, validators=[no_control_characters]
+    )
+    pinyin = models.CharField(max_length=200, blank=True, validators=[no_control_characters])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

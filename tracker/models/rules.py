@@ -6,6 +6,9 @@ curator must fix and the sentence that tells them how. Forms get it through
 ModelForm), and the spreadsheet import can ask the same sentences with
 ``constraint_message(name)`` or ``plain_errors(instance)``, so a rule reads the
 same in the admin, the import and the tests.
+
+Rules on a single field's text are validators here (``no_control_characters``),
+put on the model fields, so every ModelForm applies them.
 """
 
 from typing import NamedTuple
@@ -13,6 +16,8 @@ from typing import NamedTuple
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
 from django.utils.translation import gettext_lazy as _
+
+from ..text import control_character_problem
 
 
 class Rule(NamedTuple):
@@ -65,6 +70,16 @@ RULES = {
         "state", _("A tip is closed exactly when it is used or declined.")
     ),
 }
+
+
+def no_control_characters(value) -> None:
+    """Validator of every curated text field: no control character but tabs and line breaks.
+
+    Its words are the import's (``text.control_character_problem``), so a
+    field typed in the admin and a cell read from a sheet are refused alike.
+    """
+    if problem := control_character_problem(value or ""):
+        raise ValidationError(f"This text {problem}", code="control_character")
 
 
 def constraint_message(name: str) -> str:

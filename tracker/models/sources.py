@@ -15,6 +15,7 @@ from .editorial import (
     State,
     editorial_permissions,
 )
+from .rules import no_control_characters
 from .sourcing import ENCYCLOPEDIA_KIND
 
 #: The fields ``check_sources`` writes on a source.
@@ -48,15 +49,30 @@ class Source(Editorial):
         YEAR = "year", _("Year")
 
     key = models.SlugField(max_length=80, unique=True, help_text="Short stable handle.")
-    title = models.CharField(max_length=500, blank=True)
+    title = models.CharField(max_length=500, blank=True, validators=[no_control_characters])
     # Readers' texts in Chinese (blank: the English one shows, marked as English).
-    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=500, blank=True)
-    title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=500, blank=True)
-    authors = models.CharField("author(s)", max_length=500, blank=True)
-    publisher = models.CharField(max_length=300, blank=True)
+    title_zh_hans = models.CharField(
+        _("title (Simplified Chinese)"),
+        max_length=500,
+        blank=True,
+        validators=[no_control_characters],
+    )
+    title_zh_hant = models.CharField(
+        _("title (Traditional Chinese)"),
+        max_length=500,
+        blank=True,
+        validators=[no_control_characters],
+    )
+    authors = models.CharField(
+        "author(s)", max_length=500, blank=True, validators=[no_control_characters]
+    )
+    publisher = models.CharField(max_length=300, blank=True, validators=[no_control_characters])
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
     language = models.CharField(
-        max_length=10, blank=True, help_text="ISO 639-1 code, e.g. en, nl, zh."
+        max_length=10,
+        blank=True,
+        help_text="ISO 639-1 code, e.g. en, nl, zh.",
+        validators=[no_control_characters],
     )
     published_on = models.DateField("publication date", null=True, blank=True)
     published_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)

@@ -4,12 +4,18 @@ A tip keeps only what the reader typed (the record it concerns, what they saw,
 links, an optional contact) and its triage state. It keeps no address, no
 browser details and no history table: erasing the contact erases it for good
 (see ``purge_tips``).
+
+``ExpiringKey`` holds what the tip form's spam defences must share between
+app processes when the cache is each process's own: the day's salt, each
+client's count (under its salted hash), the form stamps already used. Rows
+expire within hours and are deleted as new ones come and by ``purge_tips``.
 """
 
 import secrets
 from datetime import timedelta
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -171,3 +177,77 @@ class Tip(PlainRules):
         if self.state == self.State.NEW:
             self.state = self.State.IN_PROGRESS
             self.save(update_fields=["state"])
+
+
+class ExpiringKeyQuerySet(models.QuerySet):
+    """Short-lived keys every app process sees, with the cache's semantics made atomic."""
+
+    def live(self):
+        return self.filter(expires_at__gt=timezone.now())
+
+    def expired(self):
+        return self.filter(expires_at__lte=timezone.now())
+
+    def value_of(self, key: str) -> str | None:
+        """The value kept under ``key``, or None when there is none or it expired."""
+        return self.live().filter(key=key).values_list("value", flat=True).first()
+
+    def count_of(self, key: str) -> int:
+        """The count kept under ``key`` (0 when there is none or it expired)."""
+        return self.live().filter(key=key).values_list("count", flat=True).first() or 0
+
+    def claim(self, key: str, value: str, seconds: int, count: int = 0) -> bool:
+        """Keep ``value`` under ``key`` for ``seconds`` unless a live one is there; True if kept.
+
+        Of two processes claiming one key at once exactly one wins: the
+        primary key refuses the second insert. Expired keys, this one's and
+        any other's, are deleted first, so the table never outgrows an hour
+        or so of tips.
+        """
+        now = timezone.now()
+        self.filter(expires_at__lte=now).delete()
+        try:
+            with transaction.atomic():
+                self.create(
+                    key=key, value=value, count=count, expires_at=now + timedelta(seconds=seconds)
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def increment(self, key: str, seconds: int) -> int:
+        """Add one to the count under ``key`` and return it; a new count lasts ``seconds``.
+
+        One UPDATE adds to a live count, and the row stays locked (PostgreSQL)
+        or the database stays locked for writing (SQLite, ``BEGIN IMMEDIATE``)
+        until the caller's transaction ends, so concurrent requests count one
+        after another and none can read a count another is about to raise.
+        """
+        with transaction.atomic():
+            while True:
+                live = self.live().filter(key=key)
+                if live.update(count=F("count") + 1):
+                    return live.values_list("count", flat=True).get()
+                if self.claim(key, "", seconds, count=1):
+                    return 1
+
+
+class ExpiringKey(models.Model):
+    """A value or count the tip form's defences keep for a while; never an address."""
+
+    key = models.CharField(max_length=120, primary_key=True)
+    value = models.CharField(max_length=100, blank=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+
+    objects = ExpiringKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["expires_at"]
+        indexes = [
+            # The purge of expired keys on every claim and in purge_tips.
+            models.Index(fields=["expires_at"], name="expiringkey_expires"),
+        ]
+
+    def __str__(self):
+        return self.key

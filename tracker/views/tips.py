@@ -6,11 +6,10 @@ address anywhere: the rate limit knows a client only by a daily-salted hash
 (see ``tracker.ratelimit``).
 """
 
-import hashlib
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -21,9 +20,6 @@ from ..models import Tip, normalise_receipt
 from ..ratelimit import RateLimit
 
 logger = logging.getLogger(__name__)
-
-#: What the reader typed, to show again on a page that did not take it.
-TYPED_FIELDS = ("record", "text", "links", "contact")
 
 
 def tip_limit() -> RateLimit:
@@ -42,16 +38,16 @@ def form_page(request, form, status=200, **flags):
     return render(request, "tracker/tip_form.html", context, status=status)
 
 
-def sent_key(form) -> str:
-    """Cache key of the receipt given for this copy of the form with this content.
+def limited_page(request, limit):
+    """429, with what the reader typed kept on the page."""
+    typed = {name: request.POST.get(name, "") for name in TipForm.TYPED_FIELDS}
+    response = form_page(request, TipForm(initial=typed), status=429, limited=True)
+    response["Retry-After"] = str(limit.window)
+    return response
 
-    A second click sends the same copy with the same text: it gets the first
-    receipt. A copy brought back with the browser's Back button and changed is
-    a new tip.
-    """
-    typed = "\x1f".join(str(form.cleaned_data.get(name, "")) for name in TYPED_FIELDS)
-    digest = hashlib.sha256(typed.encode()).hexdigest()[:32]
-    return f"tips:sent:{form.stamp_nonce}:{digest}"
+
+def sent_page(receipt):
+    return redirect(f"{Tip(receipt=receipt).get_absolute_url()}?sent=1")
 
 
 @never_cache
@@ -66,28 +62,33 @@ def tip_form(request):
 
     limit = tip_limit()
     if limit.exceeded(request):
-        form = TipForm(initial={name: request.POST.get(name, "") for name in TYPED_FIELDS})
-        response = form_page(request, form, status=429, limited=True)
-        response["Retry-After"] = str(limit.window)
-        return response
+        return limited_page(request, limit)
 
     form = TipForm(request.POST)
     if not form.is_valid():
         return form_page(request, form, status=400)
-
     # A double click sends the same form twice: the second gets the first's receipt.
-    if receipt := cache.get(sent_key(form)):
-        return redirect(f"{Tip(receipt=receipt).get_absolute_url()}?sent=1")
+    if form.earlier_receipt:
+        return sent_page(form.earlier_receipt)
     try:
+        # One transaction: with the database store, the count, the tip and the
+        # stamp's use are kept together or not at all.
         with transaction.atomic():
+            if not limit.take(request):
+                return limited_page(request, limit)
             tip = form.save()
+            receipt = form.use_stamp(tip.receipt)
+            if receipt != tip.receipt:
+                # Sent twice at the same moment: the first copy's tip stands.
+                transaction.set_rollback(True)
+    except ValidationError as refusal:  # the stamp was used meanwhile, for other text
+        form.add_error(None, refusal)
+        return form_page(request, form, status=400)
     except DatabaseError:
         # Logged without the request's data; the reader keeps their text and is told to retry.
         logger.exception("A tip could not be saved")
         return form_page(request, form, status=503, save_failed=True)
-    limit.count(request)
-    cache.set(sent_key(form), tip.receipt, settings.TIPS_FORM_MAX_HOURS * 3600)
-    return redirect(f"{tip.get_absolute_url()}?sent=1")
+    return sent_page(receipt)
 
 
 @never_cache
