@@ -34,6 +34,7 @@ from ..models import (
     public_facts,
 )
 from ..models.proposals import field_value, form_value
+from .access import FieldAccessMixin
 from .forms import (
     NOTE_FIELD,
     REVIEW_NOTE_FIELD,
@@ -98,7 +99,7 @@ def last_change_subquery(model):
     )
 
 
-class CuratedAdmin(SavedRecordMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
+class CuratedAdmin(FieldAccessMixin, SavedRecordMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
     """Versioned forms, history with diff and restore, conflicts reported with a name;
     after a plain Save the list shows the record highlighted."""
 
