@@ -19,17 +19,19 @@ from .sourcing import clean_supports
 
 
 class CitationQuerySet(models.QuerySet):
+    def with_source(self):
+        """Citations with their source, in the order record pages list them."""
+        return self.select_related("source").order_by("station", "event", "source__key", "pk")
+
     def public(self):
         """Citations of published sources, with their source: a draft source is never shown."""
         # The source's state is checked per citation (EXISTS on its primary key)
         # and the order leads with the record: both keep SQLite starting from the
         # records' citations rather than walking every source, which made a
         # 20,000-station download take minutes.
-        return (
-            self.filter(Exists(Source.objects.published().filter(pk=OuterRef("source_id"))))
-            .select_related("source")
-            .order_by("station", "event", "source__key", "pk")
-        )
+        return self.filter(
+            Exists(Source.objects.published().filter(pk=OuterRef("source_id")))
+        ).with_source()
 
 
 class Citation(Versioned):
