@@ -1,6 +1,6 @@
 """Citations: one source supporting one station or event, and the facts it backs."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext
@@ -84,8 +84,11 @@ class Citation(Versioned):
         ]
 
     def __str__(self):
-        target = self.station or self.event
-        return f"{self.source.key} → {target}"
+        try:
+            return f"{self.source.key} → {self.record}"
+        except ObjectDoesNotExist:
+            # A copy from the history whose station or event was deleted since.
+            return gettext("Citation %(pk)s (its record was deleted)") % {"pk": self.pk}
 
     @property
     def record_kind(self) -> str | None:
