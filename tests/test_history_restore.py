@@ -231,3 +231,20 @@ def test_editor_restore_of_a_published_station_needs_a_note_and_is_logged(
     entry = Correction.objects.filter(record_key=station.code).first()
     assert entry.note == "Moved back: a misreading."
     assert [(c["old"], c["new"]) for c in entry.changes] == [("Den Haag", original_city)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/tracker/citation/abc/history/",
+        "/admin/tracker/citation/1/history/abc/",
+        "/admin/tracker/station/abc/history/",
+        "/admin/tracker/station/abc/history/1/",
+        "/admin/tracker/event/1/history/1e3/",
+        "/admin/tracker/source/%00/history/",
+    ],
+)
+def test_history_address_with_a_malformed_id_is_404(editor, url):
+    client = Client(raise_request_exception=False)
+    client.force_login(editor)
+    assert client.get(url).status_code == 404

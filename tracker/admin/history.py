@@ -11,9 +11,10 @@ the reason.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -79,6 +80,14 @@ def citation_history(record, limit: int = 100) -> list:
     return entries
 
 
+def checked_id(model, value):
+    """``value`` as ``model``'s primary key; 404 for an address that cannot name a row."""
+    try:
+        return model._meta.pk.to_python(unquote(value))
+    except ValidationError:
+        raise Http404 from None
+
+
 class ReviewHistoryMixin:
     """simple-history's history page, with creations' values and the record's citations."""
 
@@ -93,7 +102,7 @@ class ReviewHistoryMixin:
     def history_view(self, request, object_id, extra_context=None):
         extra_context = dict(extra_context or {})
         if getattr(self.model, "requires_citation", False):
-            record = self.model._base_manager.filter(pk=object_id).first()
+            record = self.model._base_manager.filter(pk=checked_id(self.model, object_id)).first()
             if record is not None:
                 extra_context["citation_history"] = citation_history(record)
         return super().history_view(request, object_id, extra_context)
@@ -107,7 +116,13 @@ def restoring(request) -> bool:
 class RestoreMixin:
     """simple-history's restore, as a change through the record's form (see the module)."""
 
+    def history_view(self, request, object_id, extra_context=None):
+        checked_id(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        checked_id(self.model, object_id)
+        checked_id(self.model.history.model, version_id)
         request._restoring = True
         try:
             with transaction.atomic():
