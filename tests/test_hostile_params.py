@@ -158,3 +158,12 @@ def test_stored_markup_is_inert_on_the_admin_change_pages(editor_client, payload
         # A stored script URL is never offered as a link to click.
         assert 'href="javascript:' not in html, url
         assert 'href="data:' not in html, url
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["record=%00", "record=" + "Z" * 500, "record=<b>", "kind=zzz", "kind=%00", "page=abc"],
+)
+@pytest.mark.parametrize("url", ["/changes/", "/changes/feed/"])
+def test_corrections_log_with_hostile_parameters_answers_200(client, url, query):
+    assert client.get(f"{url}?{query}").status_code == 200, (url, query)

@@ -34,6 +34,7 @@ from ..models import (
     public_facts,
 )
 from ..models.proposals import field_value, form_value
+from .access import FieldAccessMixin
 from .forms import (
     NOTE_FIELD,
     REVIEW_NOTE_FIELD,
@@ -44,7 +45,7 @@ from .forms import (
     StationCitationForm,
     VersionedForm,
 )
-from .history import ReviewHistoryMixin
+from .history import RestoreMixin, ReviewHistoryMixin, restoring
 from .proposals import citation_changes, open_proposals, proposal_message
 from .saved import SavedRecordMixin
 
@@ -98,7 +99,9 @@ def last_change_subquery(model):
     )
 
 
-class CuratedAdmin(SavedRecordMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
+class CuratedAdmin(
+    FieldAccessMixin, RestoreMixin, SavedRecordMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin
+):
     """Versioned forms, history with diff and restore, conflicts reported with a name;
     after a plain Save the list shows the record highlighted."""
 
@@ -137,34 +140,10 @@ class CuratedAdmin(SavedRecordMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
             return HttpResponseRedirect(request.path)
 
     def save_model(self, request, obj, form, change):
-        restoring = getattr(request, "_restoring", False)
-        if change and not restoring and not form.has_changed():
+        if change and not restoring(request) and not form.has_changed():
             # Nothing to write (e.g. only a state button pressed): no empty history row.
             return
-        if change and restoring:
-            obj._change_reason = "Restored an earlier version"
         super().save_model(request, obj, form, change)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # Restoring loads an old copy: it carries the old version and state.
-        request._restoring = True
-        try:
-            with transaction.atomic():
-                return super().history_form_view(request, object_id, version_id, extra_context)
-        except ConcurrentEditError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return HttpResponseRedirect(request.path)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None and getattr(request, "_restoring", False):
-            current = type(obj)._base_manager.get(pk=obj.pk)
-            # The editorial state is not part of a restore (state moves have their own
-            # rules), and the restore form carries the version current when it was opened.
-            if hasattr(obj, "state"):
-                obj.state = current.state
-            if request.method != "POST":
-                obj.version = current.version
-        return super().get_form(request, obj, change, **kwargs)
 
 
 class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
@@ -233,7 +212,7 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
         note = form.cleaned_data.get(NOTE_FIELD, "")
         if change and needs_proposal(obj, request.user):
             request._proposing = self.stage_proposal(request, obj, form, note)
-            if getattr(request, "_restoring", False):
+            if restoring(request):
                 # A history restore has no inlines and saves nothing else.
                 request._proposal = propose(**request._proposing)
             return
@@ -241,6 +220,16 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
         if current is not None and current.state == State.PUBLISHED:
             request._facts_before = public_facts(current)
         super().save_model(request, obj, form, change)
+        if restoring(request):
+            # A history restore calls no save_related: the change is logged once
+            # form.save_m2m() has saved its relations.
+            save_m2m = form.save_m2m
+
+            def save_m2m_and_log():
+                save_m2m()
+                self.log_correction(request, obj, note)
+
+            form.save_m2m = save_m2m_and_log
 
     def stage_proposal(self, request, obj, form, note) -> dict:
         """The proposal's arguments: what the form changes; curators' notes saved at once."""
@@ -274,13 +263,16 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
             request._proposal = propose(**staged, **citation_changes(formsets))
             return
         super().save_related(request, form, formsets, change)
-        obj = form.instance
-        before = getattr(request, "_facts_before", None)
         note = form.cleaned_data.get(NOTE_FIELD, "")
+        self.log_correction(request, form.instance, note)
+        self.make_move(request, form.instance, note)
+
+    def log_correction(self, request, obj, note):
+        """Log an editor's saved change to a published record's public facts, with the note."""
+        before = getattr(request, "_facts_before", None)
         if before is not None:
             obj.refresh_from_db()
             log_published_change(obj, before, request.user, note)
-        self.make_move(request, obj, note)
 
     def construct_change_message(self, request, form, formsets, add=False):
         if hasattr(request, "_proposing"):

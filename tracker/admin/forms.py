@@ -140,6 +140,10 @@ class VersionedForm(forms.ModelForm):
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    #: Set by the admin on a history restore: the form holds the old version, so
+    #: nothing reads as changed although the restore changes the record back.
+    restoring = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
@@ -213,7 +217,7 @@ class EditorialForm(VersionedForm):
         public = set(self.instance.public_field_names())
         if (
             self.note_required
-            and public.intersection(self.changed_data)
+            and (self.restoring or public.intersection(self.changed_data))
             and not cleaned.get(NOTE_FIELD, "").strip()
         ):
             self.add_error(
@@ -411,7 +415,8 @@ class CitationForm(VersionedForm):
         can_publish = self.user is not None and any(
             self.user.has_perm(f"tracker.publish_{r._meta.model_name}") for r in self.targets()
         )
-        if can_publish and self.has_changed() and not cleaned.get(NOTE_FIELD, "").strip():
+        changed = self.restoring or self.has_changed()
+        if can_publish and changed and not cleaned.get(NOTE_FIELD, "").strip():
             self.add_error(
                 NOTE_FIELD,
                 _(

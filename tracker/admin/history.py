@@ -1,9 +1,24 @@
-"""A record's history as a reviewer reads it: what a creation set, and its citations' changes."""
+"""A record's history as a reviewer reads it, and restoring one of its versions.
 
+The history page (django-simple-history's) lists what a creation set and the
+record's citations' changes. Restoring a version fills the record's own form
+with it, so the restore goes through the same rules as any change: on a
+published record a Researcher's becomes a proposal and an editor's, with its
+public note, is logged in the corrections log. A version of a deleted record
+brings it back as a draft; one that cannot be restored (its station was
+deleted too, its source is cited there again) is refused by the form, with
+the reason.
+"""
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from ..models import Citation
+from ..models import Citation, ConcurrentEditError, State
 
 #: Fields a history entry never lists: bookkeeping, not facts.
 BOOKKEEPING = {"id", "version", "created_at", "updated_at", "search_text"}
@@ -23,7 +38,12 @@ def created_values(record, model) -> list[dict]:
         if value in (None, "", [], {}):
             continue
         if field.is_relation:
-            value = getattr(record, field.name, value)
+            try:
+                related = getattr(record, field.name)
+            except ObjectDoesNotExist:
+                related = None
+            # The history keeps the key of a row deleted since (a bureau, a source).
+            value = related or _("%(key)s (deleted since)") % {"key": value}
         elif field.choices:
             value = dict(field.flatchoices).get(value, value)
         rows.append({"field": capfirst(field.verbose_name), "old": "", "new": value})
@@ -60,6 +80,14 @@ def citation_history(record, limit: int = 100) -> list:
     return entries
 
 
+def checked_id(model, value):
+    """``value`` as ``model``'s primary key; 404 for an address that cannot name a row."""
+    try:
+        return model._meta.pk.to_python(unquote(value))
+    except ValidationError:
+        raise Http404 from None
+
+
 class ReviewHistoryMixin:
     """simple-history's history page, with creations' values and the record's citations."""
 
@@ -74,7 +102,54 @@ class ReviewHistoryMixin:
     def history_view(self, request, object_id, extra_context=None):
         extra_context = dict(extra_context or {})
         if getattr(self.model, "requires_citation", False):
-            record = self.model._base_manager.filter(pk=object_id).first()
+            record = self.model._base_manager.filter(pk=checked_id(self.model, object_id)).first()
             if record is not None:
                 extra_context["citation_history"] = citation_history(record)
         return super().history_view(request, object_id, extra_context)
+
+
+def restoring(request) -> bool:
+    """Whether this request restores a version from the record's history."""
+    return getattr(request, "_restoring", False)
+
+
+class RestoreMixin:
+    """simple-history's restore, as a change through the record's form (see the module)."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        checked_id(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        checked_id(self.model, object_id)
+        checked_id(self.model.history.model, version_id)
+        request._restoring = True
+        try:
+            with transaction.atomic():
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        except ConcurrentEditError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The restore loads an old copy, carrying the old version and state.
+        if obj is not None and restoring(request):
+            current = type(obj)._base_manager.filter(pk=obj.pk).first()
+            if current is None:
+                # Deleted since: saving adds it again, under its old id.
+                obj._state.adding = True
+            # The editorial state is not part of a restore (state moves have their own
+            # rules): a deleted record comes back as a draft.
+            if hasattr(obj, "state"):
+                obj.state = current.state if current is not None else State.DRAFT
+            # The form carries the version current when it was opened.
+            if current is not None and request.method != "POST":
+                obj.version = current.version
+        form = super().get_form(request, obj, change, **kwargs)
+        form.restoring = restoring(request)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if restoring(request):
+            obj._change_reason = "Restored an earlier version"
+        super().save_model(request, obj, form, change)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from ..models import Citation, Correction, Proposal, StateChangeRefused
 from ..models.proposals import CITATION_FIELDS, field_value, form_value
+from .access import TrackerAdmin
 
 
 def changed_values(form, saved) -> dict:
@@ -90,7 +91,7 @@ def open_proposals(record) -> list[Proposal]:
     return found
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(TrackerAdmin):
     """Rows written only by the workflow: people read them, never add, edit or delete."""
 
     def has_add_permission(self, request):

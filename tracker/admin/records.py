@@ -25,6 +25,7 @@ from ..models import (
     public_facts,
 )
 from ..resources import CitationResource, EventResource, SourceResource, StationResource
+from .access import TrackerAdmin
 from .editorial import CuratedAdmin, EditorialAdmin, EventCitationInline, StationCitationInline
 from .forms import CitationForm, EventForm, SourceForm, StationForm
 from .list_filters import (
@@ -40,14 +41,14 @@ from .tips import StartedFromTipMixin
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(TrackerAdmin):
     list_display = ["code", "name", "continent"]
     list_filter = ["continent"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Bureau)
-class BureauAdmin(admin.ModelAdmin):
+class BureauAdmin(TrackerAdmin):
     list_display = ["name", "name_zh", "pinyin", "slug"]
     search_fields = ["name", "name_zh", "pinyin", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -3,8 +3,9 @@
 Researchers read tips, move them through their states (new, in progress, used,
 declined) and start a draft station or event from one; the draft keeps a link
 to the tip. The contact a reader gave is shown only to users with the
-``tracker.view_tip_contact`` permission (Editors, see ``setup_roles``): it is
-left out of the list, the form, the search and the page for everyone else.
+``tracker.view_tip_contact`` permission (Editors, see ``setup_roles``): for
+everyone else it is a hidden field (``access.FieldAccessMixin``), left out of
+the list, the form, the search, the ordering and every lookup.
 Everything a reader typed is shown as text, escaped, and never edited here.
 """
 
@@ -19,6 +20,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Station, Tip
+from .access import TrackerAdmin
 
 CONTACT_PERMISSION = "tracker.view_tip_contact"
 
@@ -35,8 +37,8 @@ def admin_link(record):
 
 
 @admin.register(Tip)
-class TipAdmin(admin.ModelAdmin):
-    list_display = ["receipt", "state", "about_link", "created_at", "excerpt", "drafts"]
+class TipAdmin(TrackerAdmin):
+    list_display = ["receipt", "state", "about_link", "created_at", "excerpt", "contact", "drafts"]
     list_filter = ["state", "created_at"]
     list_select_related = ["station__country", "event"]
     # Never the contact: a search must not reveal it to someone who may not see it.
@@ -70,20 +72,26 @@ class TipAdmin(admin.ModelAdmin):
             )
         )
 
-    def get_list_display(self, request):
-        shown = list(super().get_list_display(request))
-        if can_see_contact(request):
-            shown.insert(-1, "contact")
-        return shown
+    fieldsets = [
+        (
+            _("What the reader sent"),
+            {
+                "fields": [
+                    "receipt",
+                    "created_at",
+                    "record",
+                    "about_link",
+                    "text",
+                    "link_list",
+                    "contact",
+                ]
+            },
+        ),
+        (_("Triage"), {"fields": ["state", "closed_at", "note", "drafts"]}),
+    ]
 
-    def get_fieldsets(self, request, obj=None):
-        reader = ["receipt", "created_at", "record", "about_link", "text", "link_list"]
-        if can_see_contact(request):
-            reader.append("contact")
-        return [
-            (_("What the reader sent"), {"fields": reader}),
-            (_("Triage"), {"fields": ["state", "closed_at", "note", "drafts"]}),
-        ]
+    def hidden_fields(self, request):
+        return frozenset() if can_see_contact(request) else frozenset({"contact"})
 
     @admin.display(description=_("about"))
     def about_link(self, obj):

@@ -1,6 +1,6 @@
 """Citations: one source supporting one station or event, and the facts it backs."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext
@@ -20,17 +20,19 @@ from .sourcing import clean_supports
 
 
 class CitationQuerySet(models.QuerySet):
+    def with_source(self):
+        """Citations with their source, in the order record pages list them."""
+        return self.select_related("source").order_by("station", "event", "source__key", "pk")
+
     def public(self):
         """Citations of published sources, with their source: a draft source is never shown."""
         # The source's state is checked per citation (EXISTS on its primary key)
         # and the order leads with the record: both keep SQLite starting from the
         # records' citations rather than walking every source, which made a
         # 20,000-station download take minutes.
-        return (
-            self.filter(Exists(Source.objects.published().filter(pk=OuterRef("source_id"))))
-            .select_related("source")
-            .order_by("station", "event", "source__key", "pk")
-        )
+        return self.filter(
+            Exists(Source.objects.published().filter(pk=OuterRef("source_id")))
+        ).with_source()
 
 
 class Citation(Versioned):
@@ -88,8 +90,11 @@ class Citation(Versioned):
         ]
 
     def __str__(self):
-        target = self.station or self.event
-        return f"{self.source.key} → {target}"
+        try:
+            return f"{self.source.key} → {self.record}"
+        except ObjectDoesNotExist:
+            # A copy from the history whose station or event was deleted since.
+            return gettext("Citation %(pk)s (its record was deleted)") % {"pk": self.pk}
 
     @property
     def record_kind(self) -> str | None:

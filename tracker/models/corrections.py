@@ -34,7 +34,7 @@ class CorrectionQuerySet(models.QuerySet):
         """Log a published change of ``record``'s public facts and stamp the record."""
         now = timezone.now()
         entry = self.create(
-            kind=record.kind,
+            kind=record.record_kind,
             record_key=record.public_key,
             record_label=str(record),
             date=now,
@@ -50,7 +50,7 @@ class CorrectionQuerySet(models.QuerySet):
     def log_withdrawal(self, record, user, reason: str):
         """Log that ``record`` was taken off the public site, and why."""
         return self.create(
-            kind=record.kind,
+            kind=record.record_kind,
             record_key=record.public_key,
             record_label=str(record),
             date=timezone.now(),
@@ -104,6 +104,8 @@ class Correction(models.Model):
     def record_url(self) -> str:
         """The record's public URL (it answers 410 once withdrawn)."""
         name = {"station": "station_detail", "event": "event_detail", "source": "source_detail"}
+        if self.kind not in name:
+            return ""
         try:
             return reverse(f"tracker:{name[self.kind]}", args=[self.record_key])
         except NoReverseMatch:

@@ -212,8 +212,11 @@ class Editorial(Versioned):
         ]
 
     @property
-    def kind(self) -> str:
-        """``station``, ``event`` or ``source``: the record's kind in URLs and the log."""
+    def record_kind(self) -> str:
+        """``station``, ``event`` or ``source``: the record's kind in URLs and the log.
+
+        Not ``kind``: a source has a field of that name (news, NGO report…).
+        """
         return self._meta.model_name
 
     @property

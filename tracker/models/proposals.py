@@ -119,7 +119,7 @@ def _citation_label(citation_or_key, locator="") -> str:
 def public_facts(record) -> dict:
     """The record's public facts: every public field, and its citations as text."""
     facts = {name: field_value(record, name) for name in record.public_field_names()}
-    if hasattr(record, "citations") and record.kind != "source":
+    if hasattr(record, "citations") and record.record_kind != "source":
         facts["citations"] = sorted(
             _citation_label(c) for c in record.citations.select_related("source")
         )
@@ -314,7 +314,7 @@ class Proposal(models.Model):
                     supports=added.get("supports", []),
                     locator=added.get("locator", ""),
                     quotation=added.get("quotation", ""),
-                    **{record.kind: record},
+                    **{record.record_kind: record},
                 )
             for changed in self.citations.get("changed", []):
                 citation = Citation.objects.filter(pk=changed["id"]).first()

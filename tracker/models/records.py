@@ -25,12 +25,19 @@ from .sources import Source
 from .sourcing import SourcedQuerySet
 
 
-def _public_citations():
-    """``Citation.objects.public()``: citations.py defines Citation on these models, so
-    it is looked up when a query is built rather than imported here."""
+def _page_citations(every_source: bool = False):
+    """The citations a record's page lists: ``Citation.objects.public()``, or with
+    ``every_source`` those of drafts too, for the staff preview, whose editor checks them all.
+
+    citations.py defines Citation on these models, so it is looked up when a
+    query is built rather than imported here.
+    """
     from django.apps import apps
 
-    return apps.get_model("tracker", "Citation").objects.public()
+    citations = apps.get_model("tracker", "Citation").objects
+    if every_source:
+        return citations.with_source()
+    return citations.public()
 
 
 def active_in_year(year: int) -> Q:
@@ -79,11 +86,18 @@ class StationQuerySet(SourcedQuerySet, PublishableQuerySet):
         """Stations active in ``year`` (see ``active_in_year``)."""
         return self.with_closure().filter(active_in_year(year))
 
-    def with_public_citations(self):
-        """Stations with ``public_citations``: their citations of published sources."""
+    def with_public_citations(self, every_source: bool = False):
+        """Stations with ``public_citations``: their citations of published sources
+        (of every source with ``every_source``, for the staff preview)."""
         return self.prefetch_related(
-            Prefetch("citations", queryset=_public_citations(), to_attr="public_citations")
+            Prefetch(
+                "citations", queryset=_page_citations(every_source), to_attr="public_citations"
+            )
         )
+
+    def for_page(self, every_source: bool = False):
+        """Stations loaded with what their public page shows (the staff preview's too)."""
+        return self.with_places().with_public_citations(every_source).with_public_events()
 
     def with_public_events(self):
         """Stations with ``public_events``: their published events, oldest first."""
@@ -97,8 +111,10 @@ class StationQuerySet(SourcedQuerySet, PublishableQuerySet):
 
 
 class EventQuerySet(SourcedQuerySet, PublishableQuerySet):
-    def with_public_details(self):
-        """Events with ``country_list``, ``public_stations`` and ``public_citations``."""
+    def with_public_details(self, every_source: bool = False):
+        """Events with ``country_list``, ``public_stations`` and ``public_citations``: what
+        their public page shows (with the citations of every source for the staff preview,
+        ``every_source``)."""
         return self.prefetch_related(
             Prefetch(
                 "countries", queryset=Country.objects.order_by("name"), to_attr="country_list"
@@ -108,7 +124,9 @@ class EventQuerySet(SourcedQuerySet, PublishableQuerySet):
                 queryset=Station.objects.published().with_places().order_by("code"),
                 to_attr="public_stations",
             ),
-            Prefetch("citations", queryset=_public_citations(), to_attr="public_citations"),
+            Prefetch(
+                "citations", queryset=_page_citations(every_source), to_attr="public_citations"
+            ),
         )
 
     def newest_first(self):

@@ -7,6 +7,8 @@ page shows nothing of drafts, notes or proposals.
 
 from __future__ import annotations
 
+import re
+
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -15,6 +17,9 @@ from .pages import paginate
 
 #: ``?kind=`` values: the plural names readers see in URLs.
 KINDS = {"stations": "station", "events": "event", "sources": "source"}
+
+#: A station's code, an event's slug or a source's key.
+RECORD_KEY = re.compile(r"[-\w]{1,120}")
 
 
 def log_entries(params):
@@ -25,7 +30,9 @@ def log_entries(params):
         entries = entries.of_kind(kind)
     record = params.get("record", "").strip()
     if record:
-        entries = entries.filter(record_key=record)
+        # Anything but a code, slug or key names no record (and PostgreSQL refuses a NUL).
+        matches = RECORD_KEY.fullmatch(record)
+        entries = entries.filter(record_key=record) if matches else entries.none()
     return entries, kind, record
 
 

@@ -239,14 +239,7 @@ def station_detail(request, code):
 
 def render_station(request, code) -> str | None:
     """The station page's HTML, or None when no published station has ``code``."""
-    station = (
-        Station.objects.published()
-        .with_places()
-        .with_public_citations()
-        .with_public_events()
-        .filter(code=code)
-        .first()
-    )
+    station = Station.objects.published().for_page().filter(code=code).first()
     if station is None:
         return None
     return render_to_string(

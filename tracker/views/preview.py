@@ -7,48 +7,28 @@ indexed.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from ..models import Citation, Event, Source, Station
+from ..models import Event, Source, Station
 from .pages import event_context, source_context, station_context
 
-
-def _citations():
-    # Every citation, whatever its source's state: the editor reviews them all.
-    return Citation.objects.select_related("source").order_by("source__key", "pk")
-
-
-def _station(pk):
-    return (
-        Station.objects.with_places()
-        .with_public_events()
-        .prefetch_related(Prefetch("citations", queryset=_citations(), to_attr="public_citations"))
-        .filter(pk=pk)
-        .first()
-    )
-
-
-def _event(pk):
-    return (
-        Event.objects.with_public_details()
-        .prefetch_related(Prefetch("citations", queryset=_citations(), to_attr="public_citations"))
-        .filter(pk=pk)
-        .first()
-    )
-
-
+# Each record is loaded as its public page loads it, with every citation, whatever
+# its source's state: the editor reviews them all.
 PREVIEWS = {
-    "station": (_station, station_context, "tracker/station_detail.html"),
-    "event": (_event, event_context, "tracker/event_detail.html"),
-    "source": (
-        lambda pk: Source.objects.filter(pk=pk).first(),
-        source_context,
-        "tracker/source_detail.html",
+    "station": (
+        lambda: Station.objects.for_page(every_source=True),
+        station_context,
+        "tracker/station_detail.html",
     ),
+    "event": (
+        lambda: Event.objects.with_public_details(every_source=True),
+        event_context,
+        "tracker/event_detail.html",
+    ),
+    "source": (lambda: Source.objects.all(), source_context, "tracker/source_detail.html"),
 }
 
 
@@ -59,8 +39,8 @@ def record_preview(request, kind, pk):
         raise Http404
     if not request.user.has_perm(f"tracker.view_{kind}"):
         raise PermissionDenied
-    load, context_for, template = PREVIEWS[kind]
-    record = load(pk)
+    records, context_for, template = PREVIEWS[kind]
+    record = records().filter(pk=pk).first()
     if record is None:
         raise Http404
     context = {
