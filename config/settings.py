@@ -104,6 +104,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The views of public URLs get their canonical query (known, non-blank
+    # parameters in one order), so that the cache below keys on it too.
+    "tracker.canonical.CanonicalQueryMiddleware",
     # Validators, Cache-Control and whole anonymous pages kept per data state,
     # for every public URL. First, so that a kept page, which already carries
     # the headers the middleware below gave it, costs nothing more.
@@ -235,12 +238,18 @@ TRACKER_UNCACHED_PREFIXES = ("/admin/",)
 # Whole anonymous responses kept in the cache per data state, up to this size each.
 TRACKER_PAGE_CACHE_MAX_BYTES = env_int("DJANGO_PAGE_CACHE_MAX_BYTES", 300_000)
 TRACKER_PAGE_TTL = 600
+# At most this many query strings of one path are kept per data state (a search
+# box takes any text): with the size above, a bound on what one path can fill.
+TRACKER_PAGE_VARIANTS = env_int("DJANGO_PAGE_CACHE_VARIANTS", 50)
 # The full downloads, written once per data state (tracker/prepared.py). Each
 # server keeps its own; nothing there needs a backup.
 TRACKER_DOWNLOAD_DIR = Path(os.environ.get("DJANGO_DOWNLOAD_DIR") or BASE_DIR / "var" / "downloads")
 # Seconds a request waits for a download being written before answering 503 with
 # Retry-After (the writing goes on): below gunicorn's timeout (GUNICORN_TIMEOUT, 30 s).
 TRACKER_PREPARE_WAIT = env_int("DJANGO_PREPARE_WAIT", 20)
+# Records one client may receive in filtered downloads (built for their request)
+# in an hour; the full downloads are prepared once and not counted.
+TRACKER_DOWNLOAD_RECORDS_PER_HOUR = env_int("DJANGO_DOWNLOAD_RECORDS_PER_HOUR", 500_000)
 # The models whose records the public site shows: their changes make new validators.
 TRACKER_PUBLIC_MODELS = ["tracker.Station", "tracker.Event", "tracker.Source", "tracker.Citation"]
 

@@ -23,3 +23,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *i18n_patterns(path("", include("tracker.urls")), prefix_default_language=False),
 ]
+
+# A lost database answers 503 with Retry-After rather than a bare 500.
+handler500 = "tracker.views.errors.server_error"

@@ -48,7 +48,7 @@ def test_summary_counts_events_by_country_and_type(client):
     countries = {row["code"]: row["total"] for row in summary["rows"]}
     assert countries["CAN"] == 2  # the 2022 announcements and the 2023 RCMP investigations
     table = client.get("/events/summary.csv", {"type": "investigation"})
-    rows = list(csv.reader(io.StringIO(b"".join(table.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(table.content.decode())))
     assert rows[0] == ["country", "country_name", "investigation", "total"]
     assert ["CAN", "Canada", "2", "2"] in rows
     assert "events_by_country_investigation_" in table["Content-Disposition"]

@@ -5,7 +5,7 @@ from xml.etree import ElementTree
 import pytest
 from django.urls import reverse
 
-from tracker.models import Event
+from tracker.models import Correction, Event, Station
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +30,39 @@ def test_feed_leaves_out_drafts(client):
     Event.objects.filter(slug="2022-10-dublin-closure-order").update(state="draft")
     content = client.get(reverse("tracker:event_feed")).content.decode()
     assert "2022-10-dublin-closure-order" not in content
+
+
+def test_entry_summaries_and_titles_are_plain_text(client):
+    # Record texts are plain text: "<" and "&" in them are characters, and the
+    # feed must not ask readers' programs to treat them as HTML markup.
+    text = "Police <b>raided</b> the office & seized R&D files."
+    Event.objects.filter(slug="2022-10-dublin-closure-order").update(
+        description=text, title="Dublin <closure> & order"
+    )
+    root = ElementTree.fromstring(client.get(reverse("tracker:event_feed")).content)  # noqa: S314 -- our own feed
+    entry = next(
+        e
+        for e in root.findall(f"{ATOM}entry")
+        if "2022-10-dublin-closure-order" in e.find(f"{ATOM}link").get("href")
+    )
+    summary = entry.find(f"{ATOM}summary")
+    assert summary.get("type") == "text"
+    assert summary.text == text
+    title = entry.find(f"{ATOM}title")
+    assert title.get("type", "text") == "text"
+    assert title.text.endswith("Dublin <closure> & order")
+    assert not root.findall(f".//{ATOM}summary[@type='html']")
+
+
+def test_corrections_feed_entries_are_plain_text(client):
+    station = Station.objects.get(code="GBR02")
+    Correction.objects.log_change(
+        station,
+        None,
+        "Address <corrected> & checked.",
+        [{"field": "city", "label": "City", "old": "London", "new": "Croydon"}],
+    )
+    root = ElementTree.fromstring(client.get(reverse("tracker:changes_feed")).content)  # noqa: S314 -- our own feed
+    summary = root.find(f"{ATOM}entry/{ATOM}summary")
+    assert summary.get("type") == "text"
+    assert summary.text == "City: London → Croydon\nAddress <corrected> & checked."

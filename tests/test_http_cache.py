@@ -1,11 +1,12 @@
 """HTTP caching: validators from the data's state, 304s, and nothing private shared."""
 
 import pytest
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.template import engines
 from django.urls import include, path
 
-from tracker.models import Event, Source, Station
+from tracker.models import Correction, Event, Source, State, Station
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,66 @@ def test_a_kept_page_carries_the_security_headers_it_was_made_with(client):
     for header in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"):
         assert again[header] == first[header], header
     assert "default-src 'self'" in again["Content-Security-Policy"]
+
+
+def cache_keys() -> set[str]:
+    """The keys in the memory cache the tests run with."""
+    return set(cache._cache)
+
+
+@pytest.mark.parametrize(
+    "url", ["/stations/", "/stations/GBR02/", "/events/?type=raid", "/events/summary.csv"]
+)
+def test_junk_query_strings_add_no_kept_page(client, url):
+    # 2,000 made-up addresses once grew a shared cache from 1 MB to 315 MB.
+    first = client.get(url)
+    kept = cache_keys()
+    joiner = "&" if "?" in url else "?"
+    for number in range(40):
+        noisy = client.get(f"{url}{joiner}_={number}")
+        assert noisy.status_code == 200
+    for noise in ("utm_source=x", "country=", "page=1", "q=", "x=1&_=9&y="):
+        assert client.get(f"{url}{joiner}{noise}").status_code == 200
+    assert len(cache_keys() - kept) <= 1
+    assert noisy["X-Cache"] == "hit"
+    assert noisy.content == first.content
+
+
+def test_reordered_filters_are_one_kept_page(client):
+    first = client.get("/stations/?country=NLD&country=ESP&bureau=qingtian")
+    again = client.get("/stations/?bureau=qingtian&country=ESP&country=NLD&x=1")
+    assert again["X-Cache"] == "hit"
+    assert again.content == first.content
+
+
+def test_a_path_keeps_a_bounded_number_of_query_strings(client, settings):
+    # A search box takes any text: distinct real queries are still bounded.
+    settings.TRACKER_PAGE_VARIANTS = 3
+
+    def kept_pages():
+        return {key for key in cache_keys() if "tracker:page:" in key}
+
+    client.get("/stations/")
+    for number in range(10):
+        assert client.get(f"/stations/?q=amsterdam{number}").status_code == 200
+    assert len(kept_pages()) == 1 + 3
+    # The page without a query is always kept.
+    assert client.get("/stations/")["X-Cache"] == "hit"
+
+
+def test_if_none_match_star_is_304_only_where_a_page_exists(client):
+    # RFC 9110, 13.1.2: "*" matches only a current representation.
+    assert client.get("/stations/ZZZ99/", HTTP_IF_NONE_MATCH="*").status_code == 404
+    assert client.get("/nowhere/", HTTP_IF_NONE_MATCH="*").status_code == 404
+    assert client.get("/stations/GBR02/", HTTP_IF_NONE_MATCH="*").status_code == 304
+    # A kept page exists: still 304.
+    assert client.get("/stations/GBR02/", HTTP_IF_NONE_MATCH="*").status_code == 304
+
+
+def test_if_none_match_star_on_a_withdrawn_record_is_410(client):
+    station = Station.objects.get(code="GBR02")
+    Station.objects.filter(pk=station.pk).update(state=State.DRAFT)
+    Correction.objects.log_withdrawal(station, None, "Found to be the same office as GBR01.")
+    response = client.get("/stations/GBR02/", HTTP_IF_NONE_MATCH="*")
+    assert response.status_code == 410
+    assert "Found to be the same office as GBR01." in response.content.decode()

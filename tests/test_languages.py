@@ -204,3 +204,18 @@ def test_json_texts_follow_the_language_and_keep_their_field_names(client):
     header = b"".join(client.get("/zh-hans/stations.csv?country=NLD").streaming_content)
     translation.activate(settings.LANGUAGE_CODE)
     assert b"summary,summary_zh_hans,summary_zh_hant" in header
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first_visitor", ["client", "editor_client"])
+def test_a_kept_station_page_links_its_languages_without_a_visitors_query(
+    request, client, first_visitor
+):
+    # The station page is kept whole once rendered; the first visitor's query
+    # (a tracking parameter, or anything typed) must not stay in its links.
+    request.getfixturevalue(first_visitor).get("/stations/GBR02/?x=1&utm_source=chat")
+    client.logout()
+    for address in ("/stations/GBR02/", "/stations/GBR02/?x=2"):
+        html = client.get(address).content.decode()
+        assert "x=1" not in html and "x=2" not in html and "utm_source" not in html
+        assert '<a href="/zh-hans/stations/GBR02/" hreflang="zh-Hans"' in html

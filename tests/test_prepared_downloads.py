@@ -1,16 +1,21 @@
 """The full downloads are written once per data state and served from disk."""
 
+import csv
 import gzip
 import io
 import json
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connections
+from django.http import FileResponse
+from django.test import Client
 from django.utils import timezone
 
 from tracker import prepared
-from tracker.models import Station
+from tracker.models import Event, Station
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +24,36 @@ FULL = ["/stations.csv", "/stations.json", "/stations.geojson", "/events.csv", "
 
 def read(response) -> bytes:
     return b"".join(response.streaming_content)
+
+
+def wait_for_builds():
+    """Join the threads watching a build, as a worker's would end."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("prepare "):
+            thread.join(30)
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """Builds started by requests, recorded instead of run; ``builds.release()`` ends them."""
+
+    class Builds(list):
+        finished = threading.Event()
+
+        def release(self):
+            self.finished.set()
+            wait_for_builds()
+
+    started = Builds()
+
+    def build_elsewhere(arguments, renew):
+        started.append(arguments)
+        started.finished.wait(30)
+        return True
+
+    monkeypatch.setattr(prepared, "_build_elsewhere", build_elsewhere)
+    yield started
+    started.release()
 
 
 @pytest.mark.parametrize("url", FULL)
@@ -81,10 +116,11 @@ def test_a_first_build_that_outlasts_the_wait_answers_503_and_then_the_file(
     release = threading.Event()
     asked = []
 
-    def slow_build(arguments):
+    def slow_build(arguments, renew):
         asked.append(arguments)
         release.wait(30)
         call_command("prepare_downloads", *arguments, stdout=io.StringIO())
+        return True
 
     monkeypatch.setattr(prepared, "_build_elsewhere", slow_build)
     waiting = client.get("/stations.csv")
@@ -97,8 +133,7 @@ def test_a_first_build_that_outlasts_the_wait_answers_503_and_then_the_file(
     assert asked == [["/stations.csv", "--host", "testserver", "--scheme", "http"]]
 
     release.set()
-    for thread in list(prepared._building.values()):
-        thread.join(30)
+    wait_for_builds()
     ready = client.get("/stations.csv")
     assert ready.status_code == 200
     assert read(ready).startswith(b"code,")
@@ -127,3 +162,112 @@ def test_prepare_downloads_refuses_an_address_that_is_no_full_download():
         call_command("prepare_downloads", "/nowhere.csv")
     with pytest.raises(CommandError, match="not in DJANGO_ALLOWED_HOSTS"):
         call_command("prepare_downloads", "/events.json", "--host", "elsewhere.example")
+
+
+JUNK = ["_=1", "_=1700000000", "foo=bar", "country=", "q=&country=&page=1", "utm_source=x&_=2"]
+
+
+@pytest.mark.parametrize("junk", JUNK)
+@pytest.mark.parametrize("url", FULL)
+def test_a_download_with_unknown_or_blank_parameters_is_the_prepared_file(
+    client, url, junk, settings, django_assert_max_num_queries
+):
+    # A cache buster or a form's blank fields must not make the server build the
+    # whole file again for the request (at 100,000 events, 14-20 seconds each).
+    plain = client.get(url)
+    first = read(plain)
+    files = sorted(p.name for p in settings.TRACKER_DOWNLOAD_DIR.iterdir())
+    with django_assert_max_num_queries(1):  # the data stamp: no record is read
+        noisy = client.get(f"{url}?{junk}")
+        assert noisy.status_code == 200
+        assert isinstance(noisy, FileResponse)
+        assert read(noisy) == first
+    assert noisy["Content-Disposition"] == plain["Content-Disposition"]
+    assert sorted(p.name for p in settings.TRACKER_DOWNLOAD_DIR.iterdir()) == files
+
+
+def test_the_summary_table_without_filters_answers_at_once_and_starts_no_build(
+    transactional_db, builds
+):
+    # Outside a transaction, as the site runs: the table is no prepared file.
+    response = Client().get("/events/summary.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert list(csv.reader(io.StringIO(response.content.decode()))) == [
+        ["country", "country_name", "total"]
+    ]
+    assert "events_by_country_" in response["Content-Disposition"]
+    assert builds == []
+    assert Client().get("/events/summary.csv?_=1").status_code == 200
+    assert builds == []
+
+
+def test_the_summary_table_counts_every_published_event_per_country(client):
+    rows = list(csv.reader(io.StringIO(client.get("/events/summary.csv").content.decode())))
+    assert rows[0][:2] == ["country", "country_name"] and rows[0][-1] == "total"
+    totals = {row[0]: int(row[-1]) for row in rows[1:]}
+    published = Event.objects.published()
+    assert totals == {
+        code: published.filter(countries__code=code).count()
+        for code in published.values_list("countries__code", flat=True).distinct()
+        if code
+    }
+
+
+def _get(url, answers):
+    try:
+        answers.append(Client().get(url).status_code)
+    finally:
+        connections.close_all()
+
+
+def test_concurrent_first_requests_start_one_build(transactional_db, settings, builds):
+    settings.TRACKER_PREPARE_WAIT = 1
+    answers = []
+    readers = [threading.Thread(target=_get, args=("/stations.csv", answers)) for _ in range(6)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(30)
+    assert answers == [503] * 6
+    assert builds == [["/stations.csv", "--host", "testserver", "--scheme", "http"]]
+    # Later readers, and those of a worker whose memory cache knows of no build
+    # (the file lock beside the download holds across the server's workers).
+    settings.TRACKER_PREPARE_WAIT = 0
+    assert Client().get("/stations.csv").status_code == 503
+    cache.clear()
+    assert Client().get("/stations.csv").status_code == 503
+    assert len(builds) == 1
+
+
+def test_a_server_sharing_the_cache_waits_for_the_build_under_way(
+    transactional_db, settings, builds, tmp_path
+):
+    # Two servers, each with its own folder, one cache: one full download is
+    # read from the database at a time; the second builds once the first is done.
+    settings.TRACKER_PREPARE_WAIT = 0
+    settings.TRACKER_DOWNLOAD_DIR = tmp_path / "server-1"
+    assert Client().get("/events.json").status_code == 503
+    settings.TRACKER_DOWNLOAD_DIR = tmp_path / "server-2"
+    assert Client().get("/events.json").status_code == 503
+    assert len(builds) == 1
+    builds.release()
+    assert Client().get("/events.json").status_code == 503
+    assert len(builds) == 2
+
+
+def test_a_failed_build_is_not_started_again_by_every_request(
+    transactional_db, settings, monkeypatch
+):
+    settings.TRACKER_PREPARE_WAIT = 0
+    started = []
+
+    def failing_build(arguments, renew):
+        started.append(arguments)
+        return False
+
+    monkeypatch.setattr(prepared, "_build_elsewhere", failing_build)
+    for _ in range(5):
+        assert Client().get("/stations.json").status_code == 503
+        wait_for_builds()
+    assert len(started) == 1

@@ -22,6 +22,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -251,6 +252,9 @@ def test_a_change_published_on_one_server_shows_on_the_other(servers):
     # The first server answers from the page the second kept in the shared cache.
     status, kept, _ = Browser(servers[0]).request("/stations/GBR02/")
     assert status == 200 and kept["X-Cache"] == "hit" and kept["ETag"] == first["ETag"]
+    # A cache buster is the same page (its canonical query is the page's).
+    status, busted, _ = Browser(servers[0]).request("/stations/GBR02/?_=1&utm_source=x")
+    assert status == 200 and busted["X-Cache"] == "hit" and busted["ETag"] == first["ETag"]
 
     assert one.log_in("eddie", "a-long-pass-phrase")[0] == 200
     pk = station_pk(one, "GBR02")
@@ -271,6 +275,21 @@ def test_a_change_published_on_one_server_shows_on_the_other(servers):
     # process of its own that the worker waits for.
     status, _, full = other.request("/stations.json")
     assert status == 200 and "Published through the first server." in full
+    # Both servers asked at once for a full file of the new data: one build at a
+    # time (a lease in the shared cache), then each serves its own copy.
+    answers = []
+    askers = [
+        threading.Thread(
+            target=lambda base=base: answers.append(Browser(base).request("/events.csv"))
+        )
+        for base in servers
+    ]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join(60)
+    assert [status for status, _, _ in answers] == [200, 200]
+    assert answers[0][2] == answers[1][2]
 
 
 def test_a_lost_update_across_servers_is_refused(servers):

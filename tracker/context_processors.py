@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.templatetags.static import static
 
 from . import languages
+from .canonical import canonical_query
 from .dataset import SITE_NAME
-from .filters import EventFilter, StationFilter
 
 #: The card image link previews show (a static file served from this site).
 CARD_IMAGE = "tracker/card.png"
-
-#: The query parameters that change what a page shows, per URL name. Any
-#: other parameter (tracking noise, typos) is left out of the canonical URL.
-CANONICAL_PARAMS = {
-    "station_list": {*StationFilter.base_filters, "page"},
-    "event_list": {*EventFilter.base_filters, "page"},
-    "source_list": {"page"},
-    "country_detail": {"page"},
-    "bureau_detail": {"page"},
-}
-
-
-def canonical_query(request) -> str:
-    """The canonical URL's query string: known, non-blank parameters in a stable order."""
-    match = request.resolver_match
-    if match is None:
-        return ""
-    allowed = CANONICAL_PARAMS.get(match.url_name, set())
-    pairs = sorted(
-        (name, value.strip())
-        for name in request.GET
-        if name in allowed
-        for value in request.GET.getlist(name)
-        if value.strip() and (name != "page" or _is_later_page(value))
-    )
-    return urlencode(pairs)
 
 
 def canonical_url(request) -> str:
@@ -66,19 +38,14 @@ def alternate_urls(request) -> list[tuple[str, str]]:
     return [*links, ("x-default", english)]
 
 
-def _is_later_page(value: str) -> bool:
-    """A page number past the first: the first page is the page without one."""
-    value = value.strip()
-    return value.isdigit() and int(value) > 1
-
-
 def page_meta(request) -> dict:
     """``canonical_url``, ``site_name``, ``card_image_url``, the page's language
-    (``html_lang``), its other languages (``language_links``: same path and query)
-    and their canonical addresses (``alternate_urls``) for base.html."""
+    (``html_lang``), its other languages (``language_links``: same path and
+    canonical query, so no visitor's noise is kept in a cached page) and their
+    canonical addresses (``alternate_urls``) for base.html."""
     return {
         "html_lang": languages.tag(),
-        "language_links": languages.language_links(request, request.GET.urlencode()),
+        "language_links": languages.language_links(request, canonical_query(request)),
         "alternate_urls": alternate_urls(request),
         "canonical_url": canonical_url(request),
         "site_name": SITE_NAME,

@@ -1,4 +1,11 @@
-"""Atom feeds: published events, and the corrections log, newest first."""
+"""Atom feeds: published events, and the corrections log, newest first.
+
+Titles and summaries are the records' plain text, and say so: Django's Atom
+feed marks an item's description as HTML (``<summary type="html">``), which
+would make a reader's program treat ``<`` or ``&amp;`` in a title or note as
+markup. The feeds give no description and send the summary as text instead
+(``TextSummaryAtomFeed``); Atom titles are text unless they say otherwise.
+"""
 
 import datetime
 
@@ -15,10 +22,34 @@ from .models import Correction, Event
 FEED_SIZE = 50
 
 
-class LatestEventsFeed(Feed):
+class TextSummaryAtomFeed(Atom1Feed):
+    """Atom 1.0 whose entries carry their plain-text ``summary`` (``type="text"``)."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("summary"):
+            handler.addQuickElement("summary", item["summary"], {"type": "text"})
+
+
+class PlainTextFeed(Feed):
+    """A feed whose items' ``item_summary()`` is plain text, sent as such."""
+
+    feed_type = TextSummaryAtomFeed
+
+    def item_description(self, item):
+        # None: no <summary type="html">; the text goes in item_extra_kwargs.
+        return None
+
+    def item_extra_kwargs(self, item):
+        return {**super().item_extra_kwargs(item), "summary": self.item_summary(item)}
+
+    def item_summary(self, item) -> str:
+        raise NotImplementedError
+
+
+class LatestEventsFeed(PlainTextFeed):
     """``/events/feed/``: the latest published events as Atom."""
 
-    feed_type = Atom1Feed
     title = "Overseas Station Tracker: events"
     subtitle = (
         "Openings, reports, investigations, raids, closures and other events around "
@@ -42,7 +73,7 @@ class LatestEventsFeed(Feed):
     def item_title(self, item):
         return f"{item.date_label}: {item.title}"
 
-    def item_description(self, item):
+    def item_summary(self, item):
         return item.description or item.title
 
     def item_pubdate(self, item):
@@ -56,10 +87,9 @@ class LatestEventsFeed(Feed):
         return [item.get_type_display()]
 
 
-class CorrectionsFeed(Feed):
+class CorrectionsFeed(PlainTextFeed):
     """``/changes/feed/``: the corrections log as Atom, newest first."""
 
-    feed_type = Atom1Feed
     title = _("Overseas Station Tracker: corrections log")
     subtitle = _("Changes to the public facts of published records, and withdrawals.")
     link = reverse_lazy("tracker:changes")
@@ -74,7 +104,7 @@ class CorrectionsFeed(Feed):
             return gettext("Withdrawn: %(record)s") % {"record": item.record_label}
         return gettext("Corrected: %(record)s") % {"record": item.record_label}
 
-    def item_description(self, item):
+    def item_summary(self, item):
         lines = [
             f"{change['label']}: {change['old']} → {change['new']}"
             if change["old"] is not None

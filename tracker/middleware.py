@@ -15,6 +15,17 @@ the admin and any path in ``TRACKER_UNCACHED_PREFIXES``, requests carrying a
 session (logged-in users), responses that use a CSRF token (forms such as
 tips) or set a cookie, and anything but a plain ``200``. Pages added later get
 all of this without any work in their views.
+
+What is kept is bounded, since anyone can make up addresses. The key holds
+the canonical query (``CanonicalQueryMiddleware`` in tracker/canonical.py
+runs first), so ``?_=1`` to ``?_=N``, blank fields and reordered filters are
+one entry; a response over ``TRACKER_PAGE_CACHE_MAX_BYTES`` or streamed is
+never kept; and at most ``TRACKER_PAGE_VARIANTS`` query strings of one path
+are kept per data state, counted in the cache itself (an atomic increment,
+so every worker and server sharing it shares the count), since a search box
+still takes any text: one path fills at most that many times the largest
+page, whatever the number of addresses asked. Past the count a page is still
+answered, from the view.
 """
 
 from __future__ import annotations
@@ -124,12 +135,30 @@ def shareable(request, response) -> bool:
     return "private" not in control and "no-store" not in control and "no-cache" not in control
 
 
-def _keep(key: str, response) -> None:
+def _keep(key: str, request, response) -> None:
     """Keep a rendered response whole, while its data state lasts."""
     if response.streaming or len(response.content) > settings.TRACKER_PAGE_CACHE_MAX_BYTES:
         return
+    if request.META.get("QUERY_STRING") and not _another_variant_allowed(request):
+        return
     headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_KEPT]
     cache.set(key, (response.status_code, headers, response.content), settings.TRACKER_PAGE_TTL)
+
+
+def _another_variant_allowed(request) -> bool:
+    """Count one more kept query string of the request's path; False past the limit."""
+    parts = (request.public_data_stamp, request.scheme, request.get_host(), request.path)
+    key = "tracker:variants:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    cache.add(key, 0, settings.TRACKER_PAGE_TTL)
+    try:
+        return cache.incr(key) <= settings.TRACKER_PAGE_VARIANTS
+    except ValueError:  # evicted between add() and incr(): keep nothing rather than guess
+        return False
+
+
+def _asks_for_any(request) -> bool:
+    """``If-None-Match: *``: true only of a URL that has a current representation."""
+    return request.META.get("HTTP_IF_NONE_MATCH", "").strip() == "*"
 
 
 def _kept(key: str):
@@ -166,12 +195,15 @@ class PublicCacheMiddleware:
             response["X-Cache"] = "hit"
             return get_conditional_response(request, etag=etag, response=response)
 
-        # The client's copy has this validator: it is the current page, whatever it is.
-        not_modified = HttpResponse()
-        make_public(not_modified, etag)
-        conditional = get_conditional_response(request, etag=etag, response=not_modified)
-        if conditional is not not_modified:
-            return conditional
+        # The client's copy has this validator: it is the current page, whatever it
+        # is. Not so for "*", which the view must first show to exist (a 404 or
+        # 410 answers as such; RFC 9110, 13.1.2).
+        if not _asks_for_any(request):
+            not_modified = HttpResponse()
+            make_public(not_modified, etag)
+            conditional = get_conditional_response(request, etag=etag, response=not_modified)
+            if conditional is not not_modified:
+                return conditional
 
         response = self.get_response(request)
         if not shareable(request, response):
@@ -185,5 +217,7 @@ class PublicCacheMiddleware:
             # The view gave its own validator (a prepared file of an earlier state).
             return get_conditional_response(request, etag=response["ETag"], response=response)
         if request.method == "GET":
-            _keep(key, response)
+            _keep(key, request, response)
+        if _asks_for_any(request):
+            return get_conditional_response(request, etag=etag, response=response)
         return response

@@ -6,8 +6,9 @@ data changes, and at scale take seconds to build. The first request after a
 change writes the file (and a gzip copy beside it) under
 ``TRACKER_DOWNLOAD_DIR``, named after the data stamp; every later request is
 served from disk by ``FileResponse`` (the server's ``sendfile``), compressed
-when the client accepts gzip. A lock file makes concurrent first requests
-wait for one build instead of each building its own.
+when the client accepts gzip. A lease (``BuildLease``) makes concurrent
+first requests, in any worker, wait for one build instead of each starting
+its own.
 
 The file is written by a process of its own (``manage.py
 prepare_downloads``, watched by a thread of the worker), and the request
@@ -27,13 +28,16 @@ import gzip
 import hashlib
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, connections
 from django.http import FileResponse
 from django.shortcuts import render
@@ -45,9 +49,15 @@ from .models import public_data_stamp
 
 logger = logging.getLogger(__name__)
 
-#: Threads of this process watching a file being written, by the file's path.
-_building: dict[Path, threading.Thread] = {}
-_building_lock = threading.Lock()
+#: The data URLs whose unfiltered file is written once per data state (their names
+#: in tracker/urls.py); ``prepare_downloads`` writes these and nothing else.
+FULL_DOWNLOADS = ("stations_csv", "stations_json", "stations_geojson", "events_csv", "events_json")
+
+#: Seconds a build's lease in the cache lasts unless renewed (renewed every third of it).
+LEASE_SECONDS = 60
+
+#: Seconds between looks at a file that another worker or server is writing.
+POLL_SECONDS = 0.5
 
 
 def _path(request, name: str) -> Path:
@@ -91,7 +101,7 @@ def _remove_older(path: Path) -> None:
     kind_and_reader = path.name.rsplit("-", 1)[0]
     # The suffix too: /stations.csv and /stations.json are different files of one state.
     for old in path.parent.glob(f"{kind_and_reader}-*{path.suffix}*"):
-        if old.name not in (path.name, path.name + ".gz") and not old.name.endswith(".tmp"):
+        if not old.name.startswith(path.name) and not old.name.endswith(".tmp"):
             old.unlink(missing_ok=True)
 
 
@@ -105,49 +115,118 @@ def prepared_file(request, name: str, chunks: Callable[[], Iterable[str]]) -> Pa
         # Another connection would not see what this transaction sees: write it here.
         _build(path, name, chunks)
         return path
-    with _building_lock:
-        thread = _building.get(path)
-        if thread is None:
-            arguments = [
-                request.path_info,
-                "--host",
-                request.get_host(),
-                "--scheme",
-                request.scheme,
-            ]
-            thread = threading.Thread(
-                target=_watch_build,
-                args=(path, arguments),
-                name=f"prepare {path.name}",
-                daemon=True,
-            )
-            _building[path] = thread
-            thread.start()
-    thread.join(settings.TRACKER_PREPARE_WAIT)
-    return path if path.exists() else None
+    match = request.resolver_match
+    if match is None or match.url_name not in FULL_DOWNLOADS:
+        # prepare_downloads writes only these: a process started for anything
+        # else would fail, and the next request would start another.
+        raise ValueError(f"{request.path_info} is not a prepared download.")
+    deadline = time.monotonic() + settings.TRACKER_PREPARE_WAIT
+    while not path.exists():
+        watcher = _start_build(request, path)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        if watcher is not None:
+            watcher.join(remaining)
+        else:
+            # Being written by another worker, or by another server sharing the
+            # cache (for its own folder): look again shortly.
+            time.sleep(min(POLL_SECONDS, remaining))
+    return path
 
 
-def _watch_build(path: Path, arguments: list[str]) -> None:
+def _start_build(request, path: Path) -> threading.Thread | None:
+    """Start ``prepare_downloads`` for ``path`` in a process of its own, watched by a
+    thread of this worker, unless one is under way; the thread, or None."""
+    lease = BuildLease(path)
+    if not lease.acquire():
+        return None
+    arguments = [request.path_info, "--host", request.get_host(), "--scheme", request.scheme]
+    thread = threading.Thread(
+        target=_watch_build, args=(lease, arguments), name=f"prepare {path.name}", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+class BuildLease:
+    """The right to write one file of one data state: one build at a time.
+
+    Two locks, so that no reader's request starts a second build wherever it
+    lands. A lock in the cache (an atomic ``add`` with an expiry) is held
+    across every worker and server sharing the cache (Redis): one server
+    builds while another waits for its own copy, so the database reads one
+    full download at a time. Its worker renews it while the build runs; one
+    left by a worker that died expires within ``LEASE_SECONDS``. The memory
+    cache is each process's own, so an exclusive ``flock`` on a file beside
+    the download also holds the build across the workers of one server; the
+    system frees it when its holder dies. After a failed build the cache lock
+    is kept for ``RETRY_AFTER`` seconds, so that readers do not start a
+    failing build again and again.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.key = "tracker:building:" + path.name
+        self.token = secrets.token_hex(8)
+        self._file = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path.with_name(self.path.name + ".building"), "a")  # noqa: SIM115 -- held until release()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        if not cache.add(self.key, self.token, LEASE_SECONDS):
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def renew(self) -> None:
+        cache.touch(self.key, LEASE_SECONDS)
+
+    def release(self, failed: bool = False) -> None:
+        if failed:
+            cache.set(self.key, self.token, RETRY_AFTER)
+        elif cache.get(self.key) == self.token:
+            cache.delete(self.key)
+        if self._file is not None:
+            self._file.close()  # frees the flock
+            self._file = None
+
+
+def _watch_build(lease: BuildLease, arguments: list[str]) -> None:
+    succeeded = False
     try:
-        _build_elsewhere(arguments)
+        succeeded = _build_elsewhere(arguments, lease.renew)
     finally:
         # A connection this thread may have opened: nothing else would close it.
         connections.close_all()
-        with _building_lock:
-            _building.pop(path, None)
+        lease.release(failed=not succeeded)
 
 
-def _build_elsewhere(arguments: list[str]) -> None:
-    """``manage.py prepare_downloads`` with ``arguments``, in a process of its own."""
+def _build_elsewhere(arguments: list[str], renew: Callable[[], None]) -> bool:
+    """``manage.py prepare_downloads`` with ``arguments``, in a process of its own;
+    ``renew()`` is called now and then while it runs. Whether it succeeded."""
     manage = Path(settings.BASE_DIR) / "manage.py"
-    done = subprocess.run(  # noqa: S603 -- this project's own command, arguments from a request it validated
+    process = subprocess.Popen(  # noqa: S603 -- this project's own command, arguments from a request it validated
         [sys.executable, str(manage), "prepare_downloads", *arguments],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
-    if done.returncode:
-        logger.error("Writing the download %s failed: %s", arguments[0], done.stderr[-2000:])
+    while True:
+        try:
+            _, errors = process.communicate(timeout=LEASE_SECONDS / 3)
+            break
+        except subprocess.TimeoutExpired:
+            renew()
+    if process.returncode:
+        logger.error("Writing the download %s failed: %s", arguments[0], errors[-2000:])
+    return process.returncode == 0
 
 
 def _build(path: Path, name: str, chunks) -> None:

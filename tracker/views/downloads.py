@@ -10,11 +10,13 @@ same for every reader: it is written once per data state and served from disk
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -24,6 +26,7 @@ from ..filters import EventFilter, StationFilter, filter_errors
 from ..models import Event, Station, public_data_stamp
 from ..places import station_point
 from ..prepared import prepared_response
+from ..ratelimit import client_key
 from ..resources import EventResource, StationResource
 from ..serializers import (
     csv_events,
@@ -118,9 +121,13 @@ JSON_TYPE = "application/json; charset=utf-8"
 GEOJSON_TYPE = "application/geo+json; charset=utf-8"
 
 
-def file_response(request, filterset, name: str, content_type: str, chunks):
+def file_response(request, filterset, name: str, content_type: str, chunks, count):
     """The whole file from disk when unfiltered, else the filtered records streamed.
 
+    ``request.GET`` is the canonical query (tracker/canonical.py), so a cache
+    buster, an unknown parameter or a blank filter gets the prepared file. A
+    filtered file is built for its request, and the client pays for it from
+    its hourly allowance of records (``count()`` of them, asked first).
     A CSV is saved (attachment), JSON shown in the browser; either way under a
     name that says what it holds, and with the data version in a header (the
     CSV keeps one header row and no preamble, so it re-imports).
@@ -131,10 +138,53 @@ def file_response(request, filterset, name: str, content_type: str, chunks):
     if not request.GET:
         response = prepared_response(request, name, content_type, chunks, attachment, filename)
     else:
+        if not record_allowance(request, count):
+            return allowance_spent()
         response = StreamingHttpResponse(chunks(), content_type=content_type)
-        disposition = "attachment" if attachment else "inline"
-        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+        name_file(response, filename, attachment)
     response["X-Data-Version"] = data_version(request)
+    return response
+
+
+def name_file(response, filename: str, attachment: bool) -> None:
+    """Say what the browser should call the file, and whether to save it."""
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+
+
+def record_allowance(request, count: Callable[[], int]) -> bool:
+    """Count ``count()`` records against the client's hourly allowance of records in filtered
+    downloads; False, counting nothing, once the allowance is spent.
+
+    A filtered download is built for its request, in time that grows with the
+    records it holds (a filter that matches nearly everything costs as much
+    as the full file, which is prepared once and free): this is what bounds
+    what one client can make the server do. The count lives in the cache (per
+    process without Redis), under the daily-salted client hash of tracker/ratelimit.py.
+    """
+    key = "tracker:download-records:" + client_key(request)
+    if (cache.get(key) or 0) >= settings.TRACKER_DOWNLOAD_RECORDS_PER_HOUR:
+        return False
+    records = count()
+    if not cache.add(key, records, 3600):
+        try:
+            cache.incr(key, records)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, records, 3600)
+    return True
+
+
+def allowance_spent() -> HttpResponse:
+    """``429``: this client has had its hour's records in filtered downloads."""
+    response = HttpResponse(
+        f"This connection has downloaded more than "
+        f"{settings.TRACKER_DOWNLOAD_RECORDS_PER_HOUR:,} filtered records in the last hour. "
+        "The complete files (/stations.csv, /events.csv, ... without a filter) are not "
+        "limited; filtered downloads can be made again within the hour.\n",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "3600"
     return response
 
 
@@ -157,7 +207,7 @@ def stations_csv(request):
         rows = resource_rows(columns, csv_stations(stations).iterator(chunk_size=EXPORT_CHUNK))
         return csv_lines([column.name for column in columns], rows)
 
-    return file_response(request, filterset, "stations.csv", CSV_TYPE, chunks)
+    return file_response(request, filterset, "stations.csv", CSV_TYPE, chunks, stations.count)
 
 
 @require_safe
@@ -166,15 +216,16 @@ def stations_json(request):
     filterset, stations = _filtered(request, StationFilter, Station.objects.with_places())
     if stations is None:
         return bad_filter(filterset)
+    count = functools.cache(stations.count)
 
     def chunks():
         results = (
             station_data(request, s)
             for s in stations.with_public_citations().iterator(chunk_size=EXPORT_CHUNK)
         )
-        return _json_chunks(request, stations.count(), results)
+        return _json_chunks(request, count(), results)
 
-    return file_response(request, filterset, "stations.json", JSON_TYPE, chunks)
+    return file_response(request, filterset, "stations.json", JSON_TYPE, chunks, count)
 
 
 @require_safe
@@ -183,6 +234,7 @@ def stations_geojson(request):
     filterset, stations = _filtered(request, StationFilter, Station.objects.with_places())
     if stations is None:
         return bad_filter(filterset)
+    count = functools.cache(stations.count)
 
     def features():
         for station in stations.with_public_citations().iterator(chunk_size=EXPORT_CHUNK):
@@ -197,11 +249,9 @@ def stations_geojson(request):
             }
 
     def chunks():
-        return _json_chunks(
-            request, stations.count(), features(), extra={"type": "FeatureCollection"}
-        )
+        return _json_chunks(request, count(), features(), extra={"type": "FeatureCollection"})
 
-    return file_response(request, filterset, "stations.geojson", GEOJSON_TYPE, chunks)
+    return file_response(request, filterset, "stations.geojson", GEOJSON_TYPE, chunks, count)
 
 
 @require_safe
@@ -216,7 +266,7 @@ def events_csv(request):
         rows = resource_rows(columns, csv_events(events).iterator(chunk_size=EXPORT_CHUNK))
         return csv_lines([column.name for column in columns], rows)
 
-    return file_response(request, filterset, "events.csv", CSV_TYPE, chunks)
+    return file_response(request, filterset, "events.csv", CSV_TYPE, chunks, events.count)
 
 
 @require_safe
@@ -225,12 +275,13 @@ def events_json(request):
     filterset, events = _filtered(request, EventFilter, Event.objects.all())
     if events is None:
         return bad_filter(filterset)
+    count = functools.cache(events.count)
 
     def chunks():
         results = (
             event_data(request, e)
             for e in events.with_public_details().iterator(chunk_size=EXPORT_CHUNK)
         )
-        return _json_chunks(request, events.count(), results)
+        return _json_chunks(request, count(), results)
 
-    return file_response(request, filterset, "events.json", JSON_TYPE, chunks)
+    return file_response(request, filterset, "events.json", JSON_TYPE, chunks, count)

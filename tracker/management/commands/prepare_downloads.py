@@ -10,8 +10,7 @@ from django.test import RequestFactory
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 
-#: The data URLs whose unfiltered file is written once per data state (tracker/prepared.py).
-FULL_DOWNLOADS = ("stations_csv", "stations_json", "stations_geojson", "events_csv", "events_json")
+from tracker.prepared import FULL_DOWNLOADS
 
 
 class Command(BaseCommand):
