@@ -222,9 +222,7 @@ def test_an_editors_sheet_withdrawing_a_published_station_needs_a_reason(editor)
     assert not Correction.objects.exists()
 
 
-def test_an_editors_sheet_withdraws_with_the_imports_note_and_the_page_answers_410(
-    editor, client
-):
+def test_an_editors_sheet_withdraws_with_the_imports_note_and_the_page_answers_410(editor, client):
     note = "Two reports were found to describe one site."
 
     result = run_csv("stations", f"code,state\n{CODE},draft\n", user=editor, note=note)

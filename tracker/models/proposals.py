@@ -29,10 +29,12 @@ Publishing a proposal, like an editor's own edit, writes a corrections-log
 entry (``Correction``) with the editor's public note when the record's public
 facts changed.
 
-For imports and scripts: ``propose(record, changes, user, citations_added=...)``
-stores a change to a published record as a proposal and returns it (or None
-when nothing differs from the published version). ``log_published_change``
-logs an editor's direct change, given ``public_facts(record)`` taken before it.
+Writers do not call ``propose`` themselves: ``amendments.amend`` decides
+whether a change is proposed or written, and publishing a proposal goes
+through it too. ``propose(record, changes, user, citations_added=...)`` stores
+a change as a proposal and returns it (or None when nothing differs from the
+published version); ``log_published_change`` logs a written change, given
+``public_facts(record)`` taken before it.
 """
 
 from __future__ import annotations
@@ -286,51 +288,37 @@ class Proposal(models.Model):
     def publish(self, user, note: str = ""):
         """Apply the proposal to the published record and log it; returns the log entry.
 
-        Raises ``StateChangeRefused`` (nothing applied) when the result would
-        break a rule, e.g. leave a published station without a citation.
+        The change goes through ``amendments.amend`` as the editor's own:
+        checked against the record as it is now (a proposal made stale by a
+        later change may break a rule, or add a citation someone added
+        meanwhile), written and logged. Raises ``StateChangeRefused``
+        (``ChangeRefused`` with the reasons) when it would break a rule; then
+        nothing is applied and the proposal stays open.
         """
-        from .citations import Citation
+        from .amendments import amend
 
         if self.status != self.Status.OPEN:
             raise StateChangeRefused(gettext("This proposal was already decided."))
         model = self.content_type.model_class()
+        if user is not None and not user.has_perm(f"tracker.publish_{model._meta.model_name}"):
+            raise StateChangeRefused(gettext("Only an editor may publish a proposal."))
         with transaction.atomic():
-            record = model._base_manager.select_for_update().get(pk=self.object_id)
-            before = public_facts(record)
-            relations = {}
-            for name, value in self.changes.items():
-                if model._meta.get_field(name).many_to_many:
-                    relations[name] = value
-                else:
-                    _set(record, name, value)
-            record._change_reason = gettext("Published proposal %(number)s") % {"number": self.pk}
-            record.save()
-            for name, value in relations.items():
-                getattr(record, name).set(value)
-            # Additions first, removals last: a swap never passes through zero citations.
-            for added in self.citations.get("added", []):
-                Citation.objects.create(
-                    source_id=added["source"],
-                    supports=added.get("supports", []),
-                    locator=added.get("locator", ""),
-                    quotation=added.get("quotation", ""),
-                    **{record.kind: record},
-                )
-            for changed in self.citations.get("changed", []):
-                citation = Citation.objects.filter(pk=changed["id"]).first()
-                if citation is None:
-                    continue
-                for name, value in changed["new"].items():
-                    _set(citation, name, value)
-                citation.save()
-            for removed in self.citations.get("removed", []):
-                citation = Citation.objects.filter(pk=removed["id"]).first()
-                if citation is not None:
-                    citation.delete()
-            entry = log_published_change(record, before, user, note)
+            record = model._base_manager.get(pk=self.object_id)
+            outcome = amend(
+                record,
+                user,
+                changes=self.changes,
+                citations_added=self.citations.get("added", []),
+                citations_removed=[removed["id"] for removed in self.citations.get("removed", [])],
+                citations_changed=[
+                    (changed["id"], changed["new"]) for changed in self.citations.get("changed", [])
+                ],
+                note=note,
+                reason=gettext("Published proposal %(number)s") % {"number": self.pk},
+            )
             self.status = self.Status.PUBLISHED
             self._decide(user, note)
-        return entry
+        return outcome.corrections[0] if outcome.corrections else None
 
     def reject(self, user, note: str = "") -> None:
         """Close the proposal unapplied; the published version stays as it is."""
@@ -432,9 +420,18 @@ def propose(
     )
 
 
-def needs_proposal(record, user) -> bool:
-    """Whether ``user``'s change to ``record`` must wait for an editor."""
-    saved_state = type(record)._base_manager.filter(pk=record.pk).values_list("state", flat=True)
-    return saved_state.first() == State.PUBLISHED and not user.has_perm(
+def needs_proposal(record, user, *, state=None) -> bool:
+    """Whether ``user``'s change to ``record`` must wait for an editor.
+
+    ``state``: the record's saved state, when the caller has it (else it is
+    read). The site's operator (``user`` None: the command line, the seed) is
+    trusted.
+    """
+    if user is None:
+        return False
+    if state is None:
+        saved = type(record)._base_manager.filter(pk=record.pk).values_list("state", flat=True)
+        state = saved.first()
+    return state == State.PUBLISHED and not user.has_perm(
         f"tracker.publish_{record._meta.model_name}"
     )
