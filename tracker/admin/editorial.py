@@ -300,12 +300,19 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
 
     def response_change(self, request, obj):
         outcome = getattr(request, "_outcome", None)
-        linked = [o for o in getattr(request, "_link_outcomes", []) if o.proposal]
-        for link in linked:
-            proposal_message(request, link.record, link.proposal)
+        links = getattr(request, "_link_outcomes", [])
+        for link in links:
+            if link.proposal is not None:
+                proposal_message(request, link.record, link.proposal)
         if outcome is not None and outcome.proposing:
-            if outcome.proposal is not None or not linked:
+            if outcome.proposal is not None or not any(o.written or o.proposal for o in links):
                 proposal_message(request, outcome.record, outcome.proposal)
+            if written := [str(o.record) for o in links if o.written]:
+                self.message_user(
+                    request,
+                    gettext("The links to %(events)s were saved.") % {"events": "; ".join(written)},
+                    messages.SUCCESS,
+                )
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
