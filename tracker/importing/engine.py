@@ -439,7 +439,9 @@ class ImportRun:
         new = [p for p in self.plans if p.is_new]
         changed = [p for p in self.plans if not p.is_new]
         self.handler.write(self, new, changed, now)
-        self.amendments.created.update((p.instance._meta.label, p.instance.pk) for p in new)
+        self.amendments.created.update(
+            (p.instance._meta.label, p.instance.pk) for p in new if p.instance is not None
+        )
         try:
             self.amendments.write()
         except StateChangeRefused as refusal:
