@@ -61,8 +61,11 @@ class Amendments:
     def problems(self, record, change: dict) -> list[tuple[str, str]]:
         """What ``amend()`` would refuse in one row's change, as ``(field, reason)``."""
         found = check_amendment(record, self.user, note=self.note, **change)
+        # Without a note, a withdrawal's first refusal is the missing reason: say where it goes.
+        withdrawing = change.get("state") not in (None, State.PUBLISHED)
+        hint = withdrawing and not self.note.strip()
         return [
-            (name, f"{message} {NOTE_HINT}" if name == "state" and not self.note else message)
+            (name, f"{message} {NOTE_HINT}" if hint and name == "state" else message)
             for name, message in found
         ]
 
