@@ -43,17 +43,17 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from .corrections import Correction
-from .editorial import ChangeRefused, ConcurrentEditError, State, Versioned
+from .editorial import ChangeRefused, ConcurrentEditError, State, StateChangeRefused, Versioned
 from .proposals import (
     CITATION_FIELDS,
-    _json,
-    _set,
-    _source_pk,
     field_value,
+    json_value,
     log_published_change,
     needs_proposal,
     propose,
     public_facts,
+    set_value,
+    source_pk,
 )
 from .rules import RULES, constraint_message
 
@@ -165,7 +165,7 @@ class Amendment:
                 continue
             if relation.is_relation:
                 value = getattr(value, "pk", value)
-            value = _json(value)
+            value = json_value(value)
             if value != field_value(record, name):
                 self.fields[name] = value
         existing = {c.pk: c for c in self._load(Citation, citations_removed, citations_changed)}
@@ -173,14 +173,14 @@ class Amendment:
         self.changed = []
         for citation, new in citations_changed:
             saved = existing.get(_key(citation))
-            new = {name: _json(getattr(v, "pk", v)) for name, v in new.items()}
+            new = {name: json_value(getattr(v, "pk", v)) for name, v in new.items()}
             new = {n: v for n, v in new.items() if n in CITATION_FIELDS}
             if saved is not None and any(v != field_value(saved, n) for n, v in new.items()):
                 self.changed.append((saved, new))
         self.added = []
         for added in citations_added:
             added = {
-                "source": _source_pk(added["source"]),
+                "source": source_pk(added["source"]),
                 "supports": list(added.get("supports", [])),
                 "locator": added.get("locator", ""),
                 "quotation": added.get("quotation", ""),
@@ -221,7 +221,7 @@ class Amendment:
         private = {n: v for n, v in self.fields.items() if n in record.PRIVATE_FIELDS}
         if private:
             for name, value in private.items():
-                _set(record, name, value)
+                set_value(record, name, value)
             record._history_user = user
             record._change_reason = reason or None
             record.save()
@@ -251,7 +251,7 @@ class Amendment:
         if self.fields:
             candidate = copy.copy(record)
             for name, value in self.fields.items():
-                _set(candidate, name, value)
+                set_value(candidate, name, value)
             errors += _validation_errors(candidate)
         for name, keys in self.links.items():
             related = type(record)._meta.get_field(name).related_model
@@ -276,7 +276,7 @@ class Amendment:
         for saved, new in self.changed:
             candidate = copy.copy(saved)
             for name, value in new.items():
-                _set(candidate, name, value)
+                set_value(candidate, name, value)
             errors += _validation_errors(candidate, "citations")
             if blocker := saved.removal_blocker(moving_to=candidate.record):
                 errors.append(("citations", blocker))
@@ -308,7 +308,7 @@ class Amendment:
                     links_changed(manager.model, old ^ keys)
                 if self.fields or self.links:
                     for name, value in self.fields.items():
-                        _set(record, name, value)
+                        set_value(record, name, value)
                     record.save()
                 # Additions first, removals last: a swap never passes through zero citations.
                 for added in self.added:
@@ -323,7 +323,7 @@ class Amendment:
                     outcome.citations.append(citation)
                 for saved, new in self.changed:
                     for name, value in new.items():
-                        _set(saved, name, value)
+                        set_value(saved, name, value)
                     _stamp(saved, user, reason).save()
                 for saved in self.removed:
                     _stamp(saved, user, reason).delete()
@@ -340,6 +340,12 @@ class Amendment:
                         outcome.corrections.append(
                             Correction.objects.withdrawal_of(record.kind, record.public_key)
                         )
+        except ChangeRefused:
+            raise
+        except StateChangeRefused as refusal:
+            # The models' last word (a published record keeps a citation of a published
+            # source; a move): the whole change is rolled back.
+            raise ChangeRefused(record, [(NON_FIELD_ERRORS, str(refusal))]) from None
         except IntegrityError as error:
             # The checks above should have caught it: say which rule, write nothing.
             raise ChangeRefused(record, [(NON_FIELD_ERRORS, _integrity_message(error))]) from None

@@ -60,7 +60,8 @@ CITATION_FIELDS = ("source", "station", "event", "supports", "locator", "quotati
 # --- Values: what a field holds, as JSON and as text -------------------------------------
 
 
-def _json(value):
+def json_value(value):
+    """A model value in the JSON form proposals store (dates as ISO text, decimals as text)."""
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -75,7 +76,7 @@ def field_value(record, name: str):
         if record.pk is None:
             return []
         return sorted(str(pk) for pk in getattr(record, name).values_list("pk", flat=True))
-    return _json(field.value_from_object(record))
+    return json_value(field.value_from_object(record))
 
 
 def form_value(field, value):
@@ -83,8 +84,8 @@ def form_value(field, value):
     if field.many_to_many:
         return sorted(str(obj.pk) for obj in value or [])
     if field.is_relation:
-        return None if value is None else _json(value.pk)
-    return _json(value)
+        return None if value is None else json_value(value.pk)
+    return json_value(value)
 
 
 def display_value(model, name: str, value) -> str:
@@ -103,7 +104,8 @@ def display_value(model, name: str, value) -> str:
     return str(value)
 
 
-def _set(record, name: str, value) -> None:
+def set_value(record, name: str, value) -> None:
+    """Set ``record``'s field ``name`` from a value in JSON form (a relation: its key)."""
     field = record._meta.get_field(name)
     if field.is_relation:
         value = None if value is None else field.target_field.to_python(value)
@@ -339,7 +341,8 @@ class Proposal(models.Model):
         self.save(update_fields=["base", "base_version"])
 
 
-def _source_pk(source) -> int:
+def source_pk(source) -> int:
+    """The primary key of a source given as a Source, its key or its primary key."""
     from .sources import Source
 
     if isinstance(source, Source):
@@ -374,9 +377,9 @@ def propose(
         if field.many_to_many:
             value = sorted(str(getattr(v, "pk", v)) for v in value)
         elif field.is_relation:
-            value = _json(getattr(value, "pk", value))
+            value = json_value(getattr(value, "pk", value))
         else:
-            value = _json(value)
+            value = json_value(value)
         current = field_value(record, name)
         if value != current:
             proposed[name], base[name] = value, current
@@ -384,7 +387,7 @@ def propose(
     if citations_added:
         citations["added"] = [
             {
-                "source": _source_pk(c["source"]),
+                "source": source_pk(c["source"]),
                 "supports": list(c.get("supports", [])),
                 "locator": c.get("locator", ""),
                 "quotation": c.get("quotation", ""),
@@ -401,7 +404,7 @@ def propose(
             {
                 "id": c.pk,
                 "label": _citation_label(c),
-                "new": {k: _json(getattr(v, "pk", v)) for k, v in new.items()},
+                "new": {k: json_value(getattr(v, "pk", v)) for k, v in new.items()},
             }
             for c, new in citations_changed
             if new
