@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tracker.admin.forms import VersionedForm
 from tracker.admin.records import StationAdmin
-from tracker.models import State, Station
+from tracker.models import Event, State, Station
 
 
 def change_url(station):
@@ -168,3 +168,54 @@ def test_restore_opened_before_a_change_is_refused(two_clients, station, change_
     assert "changed by rita" in response.content.decode()
     station.refresh_from_db()
     assert station.city == "Delft"
+
+
+# Links between stations and events are shown on both forms: a change from either side
+# moves both records' versions, so a form opened before it cannot drop the link.
+
+
+def event_url(event):
+    return reverse("admin:tracker_event_change", args=[event.pk])
+
+
+@pytest.mark.django_db
+def test_an_event_form_opened_before_a_link_from_the_station_form_is_refused(
+    editor_client, change_form_data
+):
+    station = Station.objects.get(code="GBR01")
+    event = Event.objects.published().exclude(stations=station).first()
+    stale_event_form = change_form_data(editor_client.get(event_url(event)))
+
+    data = change_form_data(editor_client.get(change_url(station)))
+    data["events"] = [*data.get("events", []), str(event.pk)]
+    assert editor_client.post(change_url(station), data).status_code == 302
+    assert event.stations.filter(pk=station.pk).exists()
+
+    response = editor_client.post(event_url(event), {**stale_event_form, "title": "A new title"})
+
+    assert response.status_code == 200
+    assert "after you opened it" in response.content.decode()
+    assert event.stations.filter(pk=station.pk).exists()
+    event.refresh_from_db()
+    assert event.title != "A new title"
+
+
+@pytest.mark.django_db
+def test_a_station_form_opened_before_a_link_from_the_event_form_is_refused(
+    editor_client, change_form_data
+):
+    station = Station.objects.get(code="GBR01")
+    event = Event.objects.published().exclude(stations=station).first()
+    stale_station_form = change_form_data(editor_client.get(change_url(station)))
+
+    data = change_form_data(editor_client.get(event_url(event)))
+    data["stations"] = [*data.get("stations", []), str(station.pk)]
+    assert editor_client.post(event_url(event), data).status_code == 302
+    assert event.stations.filter(pk=station.pk).exists()
+
+    response = editor_client.post(change_url(station), {**stale_station_form, "city": "Croydon"})
+
+    assert response.status_code == 200
+    assert "after you opened it" in response.content.decode()
+    assert event.stations.filter(pk=station.pk).exists()
+    assert Station.objects.get(pk=station.pk).city == "London"

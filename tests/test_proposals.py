@@ -302,3 +302,83 @@ def test_the_model_refuses_what_the_admin_refuses(db):
     with pytest.raises(StateChangeRefused):
         citation.delete()
     assert station.state == State.PUBLISHED
+
+
+def test_a_researchers_event_link_on_a_published_station_is_a_proposal_an_editor_publishes(
+    rita, eddie, station, change_form_data, client
+):
+    event = Event.objects.published().exclude(stations=station).first()
+    data = change_form_data(rita.get(admin_url(station)))
+    data["events"] = [*data.get("events", []), str(event.pk)]
+
+    response = rita.post(admin_url(station), data, follow=True)
+
+    said = str(list(get_messages(response.wsgi_request)))
+    assert "kept as a proposal" in said and "Nothing changed" not in said
+    assert not event.stations.filter(pk=station.pk).exists()
+    proposal = Proposal.objects.for_record(event).get()
+    assert str(station.pk) in proposal.changes["stations"]
+
+    decide(eddie, proposal, "_publish_proposal", "The report names the London station.")
+
+    assert event.stations.filter(pk=station.pk).exists()
+    log = client.get(reverse("tracker:changes"), {"record": event.slug}).content.decode()
+    assert "The report names the London station." in log
+
+
+# Publishing checks the proposal against the record as it is now: a rule it would break
+# is shown to the editor, and nothing of the proposal is written.
+
+
+def test_publishing_a_stale_proposal_that_breaks_the_years_rule_is_refused_with_the_reason(
+    rita, eddie, station, change_form_data
+):
+    data = change_form_data(eddie.get(admin_url(station)))
+    eddie.post(admin_url(station), {**data, "active_from": "2018"})
+    data = change_form_data(rita.get(admin_url(station)))
+    rita.post(admin_url(station), {**data, "active_until": "2020", "city": "Croydon"})
+    proposal = Proposal.objects.for_record(station).get()
+    data = change_form_data(eddie.get(admin_url(station)))
+    eddie.post(admin_url(station), {**data, "active_from": "2021"})
+
+    response = decide(eddie, proposal, "_publish_proposal", "Closed in 2020.")
+
+    assert response.status_code == 200
+    said = str(list(get_messages(response.wsgi_request)))
+    assert "The end year needs a start year, and cannot come before it." in said
+    station.refresh_from_db()
+    assert (station.active_from, station.active_until, station.city) == (2021, None, "London")
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.OPEN
+
+
+def test_publishing_a_proposal_citing_a_source_cited_meanwhile_is_refused_with_the_reason(
+    rita, eddie, station, change_form_data
+):
+    source = Source.objects.published().exclude(citations__station=station).first()
+
+    def with_citation(data, locator):
+        total = int(data["citations-TOTAL_FORMS"])
+        return {
+            **data,
+            "citations-TOTAL_FORMS": str(total + 1),
+            f"citations-{total}-source": str(source.pk),
+            f"citations-{total}-locator": locator,
+        }
+
+    data = change_form_data(rita.get(admin_url(station)))
+    rita.post(admin_url(station), {**with_citation(data, "p. 9"), "city": "Croydon"})
+    proposal = Proposal.objects.for_record(station).get()
+    data = change_form_data(eddie.get(admin_url(station)))
+    assert eddie.post(admin_url(station), with_citation(data, "p. 2")).status_code == 302
+
+    response = decide(eddie, proposal, "_publish_proposal", "Adds the report.")
+
+    assert response.status_code == 200
+    said = str(list(get_messages(response.wsgi_request)))
+    assert "This source is already cited for this station" in said
+    station.refresh_from_db()
+    assert station.city == "London"
+    assert station.citations.get(source=source).locator == "p. 2"
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.OPEN

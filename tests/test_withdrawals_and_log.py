@@ -89,3 +89,23 @@ def test_notes_and_drafts_never_reach_the_log(editor_client, change_form_data):
     data = change_form_data(editor_client.get(url))
     editor_client.post(url, {**data, "notes": "private"})
     assert not Correction.objects.exists()
+
+
+def test_an_editors_history_restore_of_a_published_station_is_logged(
+    editor_client, change_form_data
+):
+    station = Station.objects.get(code=CODE)
+    url = reverse("admin:tracker_station_change", args=[station.pk])
+    editor_client.post(url, {**change_form_data(editor_client.get(url)), "city": "Croydon"})
+    earlier = station.history.filter(city="London").first()
+    restore = reverse("admin:tracker_station_simple_history", args=[station.pk, earlier.pk])
+    data = {**change_form_data(editor_client.get(restore)), "public_note": "London, per the BBC."}
+
+    assert editor_client.post(restore, data).status_code == 302
+
+    latest = Correction.objects.filter(record_key=CODE).first()
+    assert (latest.note, latest.changes[0]["old"], latest.changes[0]["new"]) == (
+        "London, per the BBC.",
+        "Croydon",
+        "London",
+    )

@@ -17,7 +17,10 @@ preview then confirm, and changes what matters for a research database:
   versions; the confirmation refuses if the file or any of those records
   changed since, so an import never overwrites an edit its user did not see.
 - The importing user goes to the resource: history is theirs, and only
-  Editors may publish or retract through a sheet.
+  Editors may publish or retract through a sheet. The upload form's public
+  note is the import's note (``importing.run.import_sheet``): the preview
+  checks the sheet with it and the signed preview carries it to the
+  confirmation.
 """
 
 import hashlib
@@ -50,7 +53,25 @@ PREVIEW_MAX_AGE = 6 * 60 * 60
 
 
 class SheetImportForm(ImportForm):
-    """The upload form, refusing an oversized file before it is read."""
+    """The upload form, refusing an oversized file before it is read.
+
+    ``public_note`` is the import's note: the corrections log shows it for each
+    change the sheet makes to a published record, a withdrawal takes it as its
+    public reason, and a proposal carries it to the editor.
+    """
+
+    public_note = forms.CharField(
+        label="Public note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=(
+            "For changes to published records: what changed and why, shown in the public "
+            "corrections log (Editors), and the public reason of each withdrawal (a row "
+            "setting a published record's state to draft). Researchers: a note for the "
+            "editor who reviews the proposals."
+        ),
+    )
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -133,14 +154,16 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             resource = self.choose_import_resource_class(form, request)(
                 **self.get_import_resource_kwargs(request, form=form)
             )
+            note = form.cleaned_data.get("public_note", "").strip()
             try:
                 result = self.run_import(data, sheet_format.suffix, resource.sheet_kind, request,
-                                         upload.name, dry_run=True)  # fmt: skip
+                                         upload.name, dry_run=True, note=note)  # fmt: skip
             except SheetError as error:
                 form.add_error("import_file", str(error))
             else:
                 context["result"] = result
                 context["sheet"] = self.preview_summary(result)
+                context["sheet"]["note"] = note
                 if not result.problems:
                     storage = self.get_tmp_storage_class()(
                         encoding=None, read_mode="rb", **self.get_tmp_storage_class_kwargs()
@@ -154,6 +177,8 @@ class SpreadsheetAdminMixin(ImportExportMixin):
                             "at": timezone.now().isoformat(),
                             "model": self.model._meta.label_lower,
                             "user": request.user.pk,
+                            # Signed with the rest: the note confirmed is the note previewed.
+                            "note": note,
                         },
                         salt=PREVIEW_SALT,
                     )
@@ -290,6 +315,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
                 cleaned["original_file_name"],
                 dry_run=False,
                 expected_digest=token.get("versions"),
+                note=token.get("note", ""),
             )
         except StalePreviewError:
             messages.error(request, self.stale_message(resource.sheet_kind, token.get("at", "")))

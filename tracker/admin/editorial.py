@@ -2,10 +2,13 @@
 
 Every curated model (stations, events, sources, citations) is edited through a
 form that carries the ``version`` the user saw, so a save made meanwhile by
-someone else is refused with their name instead of being overwritten. Editorial
-state moves only through buttons on the record and list actions, both going
-through ``Editorial.move_to()`` so the workflow and the citation rule live in
-one place; publishing and retracting need the ``publish_<model>`` permission.
+someone else is refused with their name instead of being overwritten. A change
+to an existing station, event or source (its fields, links and citation
+inlines, or a history restore) goes through ``amend()``, which proposes it or
+writes and logs it (tracker/models/amendments.py). Editorial state moves only
+through buttons on the record and list actions, both going through
+``Editorial.move_to()`` so the workflow and the citation rule live in one
+place; publishing and retracting need the ``publish_<model>`` permission.
 """
 
 from django import forms
@@ -24,14 +27,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ..admin_sheets import SpreadsheetAdminMixin
 from ..models import (
+    ChangeRefused,
     Citation,
     ConcurrentEditError,
     State,
     StateChangeRefused,
-    log_published_change,
-    needs_proposal,
-    propose,
-    public_facts,
+    amend,
+    links_created,
 )
 from ..models.proposals import field_value, form_value
 from .access import FieldAccessMixin
@@ -45,7 +47,7 @@ from .forms import (
     StationCitationForm,
     VersionedForm,
 )
-from .history import RestoreMixin, ReviewHistoryMixin, restoring
+from .history import RESTORE_REASON, RestoreMixin, ReviewHistoryMixin, restoring
 from .proposals import citation_changes, open_proposals, proposal_message
 from .saved import SavedRecordMixin
 
@@ -133,9 +135,13 @@ class CuratedAdmin(
             # Someone saved between our form check and our save; the transaction rolled
             # back. Going through the form again shows the conflict with the input kept.
             pass
+        except ChangeRefused as refusal:
+            # A rule the form's checks missed (the model's last word); nothing was saved.
+            self.message_user(request, str(refusal), messages.ERROR)
+            return HttpResponseRedirect(request.path)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except ConcurrentEditError as error:
+        except (ConcurrentEditError, ChangeRefused) as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(request.path)
 
@@ -206,85 +212,87 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
             fieldsets = [*fieldsets, (_("Note for the editor"), {"fields": [REVIEW_NOTE_FIELD]})]
         return fieldsets
 
-    # --- Changes to a published record: a proposal, or a logged correction ---
+    # --- Changes to an existing record: through amend(), proposed or written and logged ---
 
     def save_model(self, request, obj, form, change):
-        note = form.cleaned_data.get(NOTE_FIELD, "")
-        if change and needs_proposal(obj, request.user):
-            request._proposing = self.stage_proposal(request, obj, form, note)
-            if restoring(request):
-                # A history restore has no inlines and saves nothing else.
-                request._proposal = propose(**request._proposing)
+        if not change or obj._state.adding:
+            # A new record starts as a draft, and a deleted one restored comes back
+            # as a draft (RestoreMixin): a plain save.
+            super().save_model(request, obj, form, change)
             return
-        current = type(obj)._base_manager.filter(pk=obj.pk).first() if change else None
-        if current is not None and current.state == State.PUBLISHED:
-            request._facts_before = public_facts(current)
-        super().save_model(request, obj, form, change)
+        request._amending = self.staged_change(request, obj, form)
+        # Nothing of the form reaches the record but through amend(): not even its
+        # relations (a history restore calls save_m2m itself after save_model).
+        form.save_m2m = lambda: None
         if restoring(request):
-            # A history restore calls no save_related: the change is logged once
-            # form.save_m2m() has saved its relations.
-            save_m2m = form.save_m2m
+            # A history restore has no inlines and calls no save_related.
+            request._outcome = amend(**request._amending, reason=RESTORE_REASON)
 
-            def save_m2m_and_log():
-                save_m2m()
-                self.log_correction(request, obj, note)
+    def staged_change(self, request, obj, form) -> dict:
+        """``amend()``'s arguments for the form: each field's value as the form left it.
 
-            form.save_m2m = save_m2m_and_log
-
-    def stage_proposal(self, request, obj, form, note) -> dict:
-        """The proposal's arguments: what the form changes; curators' notes saved at once."""
-        current = type(obj)._base_manager.get(pk=obj.pk)
+        ``amend()`` writes (or proposes) only what differs from the saved record.
+        """
         changes = {}
-        for name in self.model.public_field_names():
+        private = [f.name for f in self.model._meta.fields if f.name in self.model.PRIVATE_FIELDS]
+        for name in [*self.model.public_field_names(), *private]:
             field = self.model._meta.get_field(name)
             if field.many_to_many:
                 if name in form.cleaned_data:
                     changes[name] = form_value(field, form.cleaned_data[name])
             else:
                 changes[name] = field_value(obj, name)
-        # Curators' own notes are never public: they need no review.
-        private = [
-            name
-            for name in self.model.PRIVATE_FIELDS
-            if hasattr(obj, name) and getattr(obj, name) != getattr(current, name)
-        ]
-        if private:
-            for name in private:
-                setattr(current, name, getattr(obj, name))
-            current.save()
-        # Nothing of the form reaches the record: not even its relations (a history
-        # restore calls save_m2m itself after save_model).
-        form.save_m2m = lambda: None
-        return {"record": current, "changes": changes, "user": request.user, "note": note}
+        return {
+            "record": obj,
+            "user": request.user,
+            "changes": changes,
+            "note": form.cleaned_data.get(NOTE_FIELD, ""),
+            # VersionedForm.clean() left the version the user saw on the instance.
+            "seen_version": obj.version,
+        }
 
     def save_related(self, request, form, formsets, change):
-        staged = getattr(request, "_proposing", None)
-        if staged is not None:
-            request._proposal = propose(**staged, **citation_changes(formsets))
-            return
-        super().save_related(request, form, formsets, change)
-        note = form.cleaned_data.get(NOTE_FIELD, "")
-        self.log_correction(request, form.instance, note)
-        self.make_move(request, form.instance, note)
+        staged = getattr(request, "_amending", None)
+        if staged is None:
+            super().save_related(request, form, formsets, change)
+            obj = form.instance
+            links_created(obj)
+            outcome = None
+        else:
+            outcome = request._outcome = amend(**staged, **citation_changes(formsets))
+            obj = outcome.record
+        self.save_links(request, form, obj)
+        if outcome is None or not outcome.proposing:
+            self.make_move(request, obj, form.cleaned_data.get(NOTE_FIELD, ""))
 
-    def log_correction(self, request, obj, note):
-        """Log an editor's saved change to a published record's public facts, with the note."""
-        before = getattr(request, "_facts_before", None)
-        if before is not None:
-            obj.refresh_from_db()
-            log_published_change(obj, before, request.user, note)
+    def save_links(self, request, form, obj):
+        """Links the form holds beyond the model's own fields (a station's events)."""
 
     def construct_change_message(self, request, form, formsets, add=False):
-        if hasattr(request, "_proposing"):
-            # Nothing was saved: the log says a proposal was made instead.
-            proposal = getattr(request, "_proposal", None)
-            return f"Proposed change {proposal.pk}" if proposal else ""
+        outcome = getattr(request, "_outcome", None)
+        if outcome is not None and outcome.proposing:
+            # Nothing public was saved: the log says a proposal was made instead.
+            return f"Proposed change {outcome.proposal.pk}" if outcome.proposal else ""
+        if hasattr(request, "_amending"):
+            # The inlines went through amend(), not through their formsets' save().
+            formsets = None
         return super().construct_change_message(request, form, formsets, add)
 
     def response_change(self, request, obj):
-        if hasattr(request, "_proposing"):
-            staged = request._proposing
-            proposal_message(request, staged["record"], getattr(request, "_proposal", None))
+        outcome = getattr(request, "_outcome", None)
+        links = getattr(request, "_link_outcomes", [])
+        for link in links:
+            if link.proposal is not None:
+                proposal_message(request, link.record, link.proposal)
+        if outcome is not None and outcome.proposing:
+            if outcome.proposal is not None or not any(o.written or o.proposal for o in links):
+                proposal_message(request, outcome.record, outcome.proposal)
+            if written := [str(o.record) for o in links if o.written]:
+                self.message_user(
+                    request,
+                    gettext("The links to %(events)s were saved.") % {"events": "; ".join(written)},
+                    messages.SUCCESS,
+                )
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 

@@ -118,13 +118,16 @@ class PartialDatesForm(forms.ModelForm):
                 )
 
     def clean(self):
-        cleaned = super().clean()
-        for date_field, precision_field in self.partial_dates.items():
-            value = cleaned.get(date_field)
-            if isinstance(value, PartialDate):
-                cleaned[date_field] = value.date
-                setattr(self.instance, precision_field, value.precision)
-        return cleaned
+        try:
+            return super().clean()
+        finally:
+            # Also when a check above refused the form (a version conflict): the model's
+            # own validation, which runs next, reads a date, never a PartialDate.
+            for date_field, precision_field in self.partial_dates.items():
+                value = self.cleaned_data.get(date_field)
+                if isinstance(value, PartialDate):
+                    self.cleaned_data[date_field] = value.date
+                    setattr(self.instance, precision_field, value.precision)
 
 
 # --- Forms: carry the version the user saw --------------------------------------------
@@ -259,6 +262,10 @@ class StationForm(EditorialForm):
         ),
     )
 
+    #: Set by the admin for editors on a published station: a published event's
+    #: stations are its public facts, so linking or unlinking one needs the note.
+    events_note_required = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None and "events" in self.fields:
@@ -266,6 +273,21 @@ class StationForm(EditorialForm):
 
     def clean(self):
         cleaned = super().clean()
+        if (
+            self.events_note_required
+            and "events" in self.changed_data
+            and not cleaned.get(NOTE_FIELD, "").strip()
+        ):
+            chosen = {event.pk for event in cleaned.get("events", [])}
+            toggled = chosen ^ set(self.initial.get("events", []))
+            if Event.objects.published().filter(pk__in=toggled).exists():
+                self.add_error(
+                    NOTE_FIELD,
+                    _(
+                        "A published event's stations are public: say in a public note what "
+                        "you changed and why. The corrections log shows it."
+                    ),
+                )
         country = cleaned.get("country")
         if not cleaned.get("code") and "code" not in self.errors:
             if country is None:

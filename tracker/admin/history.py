@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from ..models import Citation, ConcurrentEditError, State
+from ..models import ChangeRefused, Citation, ConcurrentEditError, State
 
 #: Fields a history entry never lists: bookkeeping, not facts.
 BOOKKEEPING = {"id", "version", "created_at", "updated_at", "search_text"}
@@ -108,6 +108,10 @@ class ReviewHistoryMixin:
         return super().history_view(request, object_id, extra_context)
 
 
+#: The history's reason for a change made by restoring a version.
+RESTORE_REASON = "Restored an earlier version"
+
+
 def restoring(request) -> bool:
     """Whether this request restores a version from the record's history."""
     return getattr(request, "_restoring", False)
@@ -127,7 +131,7 @@ class RestoreMixin:
         try:
             with transaction.atomic():
                 return super().history_form_view(request, object_id, version_id, extra_context)
-        except ConcurrentEditError as error:
+        except (ConcurrentEditError, ChangeRefused) as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(request.path)
 
@@ -151,5 +155,5 @@ class RestoreMixin:
 
     def save_model(self, request, obj, form, change):
         if restoring(request):
-            obj._change_reason = "Restored an earlier version"
+            obj._change_reason = RESTORE_REASON
         super().save_model(request, obj, form, change)

@@ -18,16 +18,14 @@ from ..models import (
     Source,
     State,
     Station,
+    amend,
     format_supports,
-    log_published_change,
-    needs_proposal,
-    propose,
-    public_facts,
 )
 from ..resources import CitationResource, EventResource, SourceResource, StationResource
 from .access import TrackerAdmin
 from .editorial import CuratedAdmin, EditorialAdmin, EventCitationInline, StationCitationInline
 from .forms import CitationForm, EventForm, SourceForm, StationForm
+from .history import RESTORE_REASON, restoring
 from .list_filters import (
     CitationFilter,
     ContinentFilter,
@@ -111,32 +109,38 @@ class StationAdmin(StartedFromTipMixin, EditorialAdmin):
             initial.setdefault("code", Station.next_free_code(country))
         return initial
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if "events" in form.cleaned_data and not hasattr(request, "_proposing"):
-            self.save_events(request, form.instance, form.cleaned_data["events"])
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # A published event's stations are its public facts: an editor's link asks for the note.
+        form.events_note_required = bool(
+            obj is not None
+            and obj.state == State.PUBLISHED
+            and request.user.has_perm("tracker.publish_event")
+        )
+        return form
 
-    def save_events(self, request, station, chosen):
-        """Link the station to the chosen events, as if each event's form were saved.
+    def save_links(self, request, form, station):
+        """Link the station to the chosen events, each as if its event's form were saved.
 
-        The station list is a fact of each event: on a published event a change
-        by someone who may not publish it becomes a proposal; an editor's is
-        logged in the corrections log.
+        The station list is a public fact of each event: ``amend()`` keeps a
+        change to a published event by someone who may not publish it as a
+        proposal on the event, and logs an editor's with the note. Either way
+        both records' versions move, so neither form opened before is saved
+        over the link.
         """
-        chosen = set(chosen)
-        current = set(station.events.all())
-        note = request.POST.get("public_note", "")
-        for event in sorted(chosen ^ current, key=lambda e: e.pk):
-            stations = set(event.stations.all())
-            stations = stations | {station} if event in chosen else stations - {station}
-            if needs_proposal(event, request.user):
-                proposal = propose(event, {"stations": stations}, request.user, note=note)
-                proposal_message(request, event, proposal)
-                continue
-            before = public_facts(event) if event.state == State.PUBLISHED else None
-            event.stations.set(stations)
-            if before is not None:
-                log_published_change(event, before, request.user, note)
+        if "events" not in form.cleaned_data:
+            return
+        chosen = {event.pk for event in form.cleaned_data["events"]}
+        linked = set(station.events.values_list("pk", flat=True))
+        note = form.cleaned_data.get("public_note", "")
+        outcomes = []
+        for event in Event._base_manager.filter(pk__in=chosen ^ linked).order_by("pk"):
+            stations = set(event.stations.values_list("pk", flat=True)) ^ {station.pk}
+            outcomes.append(amend(event, request.user, changes={"stations": stations}, note=note))
+        request._link_outcomes = outcomes
+        if any(outcome.written for outcome in outcomes):
+            # The link moved the station's version: a state move after this saves it.
+            station.refresh_from_db(fields=["version"])
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_citation_count()
@@ -341,40 +345,52 @@ class CitationAdmin(CuratedAdmin):
         form.user = request.user
         return form
 
-    # A citation of a published record is part of its public facts: a change to it by
-    # someone who may not publish that record becomes a proposal on the record, and an
-    # editor's change is logged with the note.
+    # A citation of a published record is part of its public facts: its change goes
+    # through the record's amend(), which keeps it as a proposal on the record for
+    # someone who may not publish that record, and logs an editor's with the note.
 
     def save_model(self, request, obj, form, change):
-        saved = Citation._base_manager.filter(pk=obj.pk).first() if change else None
-        old, new = (saved.record if saved else None), obj.record
-        for record in dict.fromkeys(r for r in (old, new) if r is not None):
-            if needs_proposal(record, request.user):
-                if saved is None:
-                    added = {"source": obj.source, "supports": obj.supports}
-                    added.update(locator=obj.locator, quotation=obj.quotation)
-                    arguments = {"citations_added": [added]}
-                else:
-                    arguments = {"citations_changed": [(saved, changed_values(form, saved))]}
-                note = form.cleaned_data.get("public_note", "")
-                request._proposing = record
-                request._proposal = propose(record, {}, request.user, note=note, **arguments)
-                return
-        touched = [r for r in dict.fromkeys((old, new)) if r is not None]
-        before = [(r, public_facts(r)) for r in touched if r.state == State.PUBLISHED]
-        super().save_model(request, obj, form, change)
-        for record, facts in before:
-            log_published_change(record, facts, request.user, form.cleaned_data["public_note"])
+        # A citation deleted since and restored from its history is saved anew.
+        saved = None
+        if change:
+            saved = (
+                Citation._base_manager.select_related("station", "event").filter(pk=obj.pk).first()
+            )
+        records = dict.fromkeys(r for r in (saved and saved.record, obj.record) if r is not None)
+        record = next((r for r in records if r.state == State.PUBLISHED), None)
+        if record is None:
+            # Citations of drafts only: a plain save.
+            super().save_model(request, obj, form, change)
+            return
+        if saved is None:
+            added = {"source": obj.source, "supports": obj.supports}
+            added.update(locator=obj.locator, quotation=obj.quotation)
+            arguments = {"citations_added": [added]}
+        else:
+            arguments = {"citations_changed": [(saved, changed_values(form, saved))]}
+        note = form.cleaned_data.get("public_note", "")
+        reason = RESTORE_REASON if restoring(request) else ""
+        outcome = request._outcome = amend(
+            record, request.user, note=note, reason=reason, **arguments
+        )
+        if outcome.citations:
+            # The admin's log and its next page name the citation just created.
+            obj.pk = outcome.citations[0].pk
+
+    def proposed(self, request) -> bool:
+        outcome = getattr(request, "_outcome", None)
+        if outcome is None or not outcome.proposing:
+            return False
+        proposal_message(request, outcome.record, outcome.proposal)
+        return True
 
     def response_add(self, request, obj, post_url_continue=None):
-        if hasattr(request, "_proposing"):
-            proposal_message(request, request._proposing, request._proposal)
+        if self.proposed(request):
             return HttpResponseRedirect(reverse("admin:tracker_citation_changelist"))
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
-        if hasattr(request, "_proposing"):
-            proposal_message(request, request._proposing, request._proposal)
+        if self.proposed(request):
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 

@@ -100,14 +100,13 @@ class CitationKind(Kind):
                     found[f"{citation.source.key}|{target}|{label}"] = citation
         return found
 
-    def proposal_record(self, run, plan):
-        """A citation's change waits for a review of the station or event it supports."""
+    def reviewed_record(self, run, plan):
+        """A citation's change obeys the rules of the station or event it supports."""
         _source, station, event = self.targets[plan.key]
         return station or event
 
-    def propose(self, run, plan):
-        source, station, event = self.targets[plan.key]
-        record = station or event
+    def amendment(self, run, plan):
+        source, _station, _event = self.targets[plan.key]
         if plan.is_new:
             added = {
                 "source": source.pk,
@@ -115,10 +114,9 @@ class CitationKind(Kind):
                 "locator": plan.values.get("locator", ""),
                 "quotation": plan.values.get("quotation", ""),
             }
-            run.proposals.add(record, added=[added])
-        else:
-            new = {name: plan.values[name] for name in plan.changed if name in plan.values}
-            run.proposals.add(record, changed=[(plan.instance, new)])
+            return {"citations_added": [added]}
+        new = {name: plan.values[name] for name in plan.changed if name in plan.values}
+        return {"citations_changed": [(plan.instance, new)]}
 
     def write(self, run, new, changed, now):
         rows = []

@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from ..models import State
+from ..models import State, StateChangeRefused
 from .cells import SheetError, clean_cell, needs_care, unneutralise
 from .columns import COLUMNS, quote
-from .editorial import Proposals, publish_blocker
+from .editorial import Amendments, publish_blocker
 from .hints import new_row_preview
 from .lookups import Lookups
 
@@ -148,8 +148,8 @@ def _batches(iterable, size):
 class ImportRun:
     """Checks one sheet's rows (``check``), then writes them (``write``) if none was rejected."""
 
-    def __init__(self, kind: str, rows: Iterator, *, user=None, reason="", pending=None,
-                 progress=None, lock=False, keep_plans=True):  # fmt: skip
+    def __init__(self, kind: str, rows: Iterator, *, user=None, reason="", note="", pending=None,
+                 created=None, progress=None, lock=False, keep_plans=True):  # fmt: skip
         self.kind = kind
         self.handler = sheet_handler(kind)
         self.columns = COLUMNS[kind]
@@ -164,8 +164,10 @@ class ImportRun:
         #: A dry run only counts: no plans kept, so it runs in constant memory.
         self.keep_plans = keep_plans
         self.keys: dict[str, int] = {}
-        #: Changes to published records that wait for an editor (users without publish_*).
-        self.proposals = Proposals(user)
+        #: Rows changing published records: written (or proposed) through amend(), not in bulk.
+        #: ``created``: shared by the sheets of one load (a workbook, the seed), which
+        #: fill in the citations of the records they create without logging them.
+        self.amendments = Amendments(user, note=note, reason=reason, created=created)
         #: Keys of the records this sheet publishes (a workbook's later sheets may cite them).
         self.published_keys: set[str] = set()
 
@@ -322,16 +324,29 @@ class ImportRun:
             self.published_keys.add(key)
         plan = Plan(number, key, instance, fields_, changed, relation_changes)
         counts = self.result.counts
-        if (instance is None or changed or relation_changes) and self.proposals.needed(
-            handler.proposal_record(self, plan)
-        ):
-            # Published means reviewed: the row waits for an editor instead of being written.
-            counts["proposed"] += 1
-            if counts["proposed"] <= CHANGE_LIMIT:
-                columns = self.changed_columns(instance, cells, present, changed, relation_changes)
-                self.result.changes.append(Change(number, key, "proposed", columns))
+        record = handler.reviewed_record(self, plan)
+        if (instance is None or changed or relation_changes) and self.amendments.touches(record):
+            # Published means reviewed, and logged: the row goes through the models' amend().
+            change = handler.amendment(self, plan)
+            proposing = self.amendments.proposing(record)
+            if not proposing:
+                for name, message in self.amendments.problems(record, change):
+                    problems.append(Problem(number, self.column_of(name), message))
+                if problems:
+                    return
+            action = "proposed" if proposing else "new" if instance is None else "changed"
+            counts[action] += 1
+            if counts[action] <= CHANGE_LIMIT:
+                if action == "new":  # a citation of a published record
+                    preview = new_row_preview(handler, fields_, relations)
+                    self.result.changes.append(Change(number, key, action, **preview))
+                else:
+                    columns = self.changed_columns(
+                        instance, cells, present, changed, relation_changes
+                    )
+                    self.result.changes.append(Change(number, key, action, columns))
             if self.keep_plans:
-                handler.propose(self, plan)
+                self.amendments.add(record, change)
             return
         if instance is None:
             counts["new"] += 1
@@ -350,9 +365,11 @@ class ImportRun:
         if self.keep_plans:
             self.plans.append(plan)
 
-    @staticmethod
-    def changed_columns(instance, cells, present, changed, relation_changes) -> list:
-        """The preview's (column, now, after import) of a row changing ``instance``."""
+    def changed_columns(self, instance, cells, present, changed, relation_changes) -> list:
+        """The preview's (column, now, after import) of a row changing ``instance``.
+
+        Links show what is added and removed: ``+ United Kingdom; − Netherlands``.
+        """
         if instance is None:
             return [(col.name, "", cells[col.name]) for col in present if cells.get(col.name)]
         columns = [
@@ -360,9 +377,18 @@ class ImportRun:
             for col in present
             if set(col.fields) & changed
         ]
-        for name, added in relation_changes.items():
-            columns.append((name, "", "+ " + ";".join(sorted(str(x) for x in added))))
+        for name, value in relation_changes.items():
+            columns.append((name, *self.handler.link_preview(self, instance, name, value)))
         return columns
+
+    def column_of(self, name: str) -> str:
+        """The sheet's column for a model field (a record's key column when none)."""
+        if name == "citations":
+            return "sources" if any(c.name == "sources" for c in self.columns) else "source"
+        for col in self.columns:
+            if name == col.name or name in col.fields:
+                return col.name
+        return self.handler.key_columns[0]
 
     def check_state(self, number, key, instance, values, relations, problems):
         """Only Editors publish or retract; moves follow the editorial workflow."""
@@ -413,6 +439,13 @@ class ImportRun:
         new = [p for p in self.plans if p.is_new]
         changed = [p for p in self.plans if not p.is_new]
         self.handler.write(self, new, changed, now)
-        self.proposals.create(note=self.reason)
+        self.amendments.created.update(
+            (p.instance._meta.label, p.instance.pk) for p in new if p.instance is not None
+        )
+        try:
+            self.amendments.write()
+        except StateChangeRefused as refusal:
+            # Checked with every row; only a change made meanwhile gets here.
+            raise SheetError(f"Nothing was imported: {refusal}") from None
         if progress:
             progress(len(self.plans))

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from django.db import connection
 
-from ..models import Bureau, Citation, Event, Source, Station
+from ..models import Bureau, Citation, Event, Source, Station, links_changed
 from .bulk import CHUNK, History, Table, chunks, m2m_history_table, write_citations
 from .columns import SLUG, STATION_CODE, quote, split_list
 from .engine import Problem
@@ -145,22 +145,28 @@ class Kind:
         missing = [s for s in sources if s.key not in have]
         return {"sources": missing} if missing else {}
 
-    # Proposals: rows changing published records, from users who may not publish.
+    # Published records: a row's change goes through amend() (see editorial.py).
 
-    def proposal_record(self, run, plan):
-        """The record whose review a row's change waits for (None: a new record)."""
+    def reviewed_record(self, run, plan):
+        """The record whose editorial rules a row's change obeys (None: a new record)."""
         return plan.instance
 
-    def propose(self, run, plan):
-        """Keep ``plan``'s changed fields and added links/citations as a proposal."""
-        changes = {name: plan.values[name] for name in plan.changed if name in plan.values}
+    def amendment(self, run, plan) -> dict:
+        """``amend()``'s arguments for the row: changed fields, links, added citations, state."""
+        changes = {n: plan.values[n] for n in plan.changed if n in plan.values and n != "state"}
         added = []
         for name, value in plan.relations.items():
             if name == "sources":
                 added += [{"source": source.pk, "supports": []} for source in value]
             else:
                 changes[name] = [obj.pk for obj in value]
-        run.proposals.add(plan.instance, changes=changes, added=added)
+        state = plan.values["state"] if "state" in plan.changed else None
+        return {"changes": changes, "citations_added": added, "state": state}
+
+    def link_preview(self, run, instance, name, value) -> tuple[str, str]:
+        """(now, after import) of a row's change to its ``name`` links (``sources`` adds only)."""
+        now = "; ".join(sorted(self.cited.get(instance.pk, ())))
+        return now, "; ".join(f"+ {source.key}" for source in value)
 
     # Writing.
 
@@ -367,6 +373,30 @@ class EventKind(Kind):
                 pairs = through.objects.filter(event_id__in=chunk).values_list("event_id", column)
                 for pk, other in pairs:
                     self.links[name][pk].add(other)
+        # The codes of linked stations, for a preview that shows one unlinked.
+        linked = list(set().union(*self.links["stations"].values()))
+        self.station_codes = {}
+        for chunk in chunks(linked):
+            self.station_codes.update(
+                Station._base_manager.filter(pk__in=chunk).values_list("pk", "code")
+            )
+
+    def link_preview(self, run, instance, name, value):
+        """Countries by name, stations by code: ``+ United Kingdom; − Netherlands``."""
+        if name == "sources":
+            return super().link_preview(run, instance, name, value)
+        if name == "countries":
+            have = {pk: run.lookups.country(pk).name for pk in self.links[name][instance.pk]}
+            wanted = [(obj.pk, obj.name) for obj in value]
+        else:
+            have = {pk: self.station_codes[pk] for pk in self.links[name][instance.pk]}
+            # A station an earlier sheet of the workbook adds has no key yet: its code.
+            wanted = [(obj.pk, getattr(obj, "code", str(obj))) for obj in value]
+        kept = {pk for pk, _label in wanted}
+        added = sorted(label for pk, label in wanted if pk is None or pk not in have)
+        removed = sorted(label for pk, label in have.items() if pk not in kept)
+        now = "; ".join(sorted(have.values()))
+        return now, "; ".join([f"+ {x}" for x in added] + [f"− {x}" for x in removed])
 
     def relation_changes(self, run, instance, relations):
         changes = self.missing_sources(instance, relations)
@@ -398,6 +428,9 @@ class EventKind(Kind):
                 removed += [(pk, other) for other in have - wanted]
             table.delete_pairs("event_id", column, removed)
             returned = table.insert(added, returning=("id", "event_id", column))
+            # A station's form shows its events: one opened before must not save over these.
+            links_changed(through._meta.get_field(column).related_model,
+                          {other for _pk, other in added + removed})  # fmt: skip
             # simple-history keeps the links of every history record: write them too.
             # New events' links are the ones just added; changed ones', all they have.
             links = returned

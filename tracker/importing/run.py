@@ -52,16 +52,19 @@ def sheet_name(workbook: Workbook, kind: str) -> str | None:
 
 
 @collector_paused()
-def import_sheet(workbook: Workbook, kind: str, *, dry_run=False, user=None, reason="",
+def import_sheet(workbook: Workbook, kind: str, *, dry_run=False, user=None, reason="", note="",
                  progress: Progress = None, expected_digest="") -> SheetResult:  # fmt: skip
     """Import one kind from a workbook (or CSV) file, all or nothing.
 
+    ``reason`` goes to the records' history; ``note`` is the public note of
+    the corrections log for the published records the sheet changes (and the
+    reason of a withdrawal; without it a row withdrawing one is rejected).
     ``expected_digest``: the preview's fingerprint of the matched records; if
     they changed since, ``StalePreviewError`` and nothing is written.
     """
     rows = workbook.rows(sheet_name(workbook, kind))
     with transaction.atomic():
-        run = _check(kind, rows, user, reason, progress, pending=None, lock=not dry_run,
+        run = _check(kind, rows, user, reason, note, progress, pending=None, lock=not dry_run,
                      keep_plans=not dry_run)  # fmt: skip
         result = run.result
         if expected_digest and expected_digest != result.version_digest:
@@ -74,9 +77,11 @@ def import_sheet(workbook: Workbook, kind: str, *, dry_run=False, user=None, rea
 
 
 @collector_paused()
-def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="",
+def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="", note="",
                     progress: Progress = None) -> dict[str, SheetResult]:  # fmt: skip
     """Import the sheets of an ``all`` workbook in dependency order, all or nothing.
+
+    ``reason`` and ``note`` as for ``import_sheet``.
 
     Each sheet is written inside one outer transaction so the next can refer
     to it; in a dry run, or after a sheet with rejected rows, the rest are only
@@ -101,6 +106,7 @@ def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="",
         raise SheetError(f"The workbook has no sheet named {', '.join(KINDS)}.")
     results: dict[str, SheetResult] = {}
     pending: dict[str, set] = {}
+    created: set = set()
     failed = False
     with transaction.atomic():
         for kind in KINDS:
@@ -112,7 +118,8 @@ def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="",
                 results[kind] = SheetResult(kind)
                 continue
             rows = itertools.chain([first], rows)
-            run = _check(kind, rows, user, reason, progress, pending, lock=not dry_run)
+            run = _check(kind, rows, user, reason, note, progress, pending, lock=not dry_run,
+                         created=created)  # fmt: skip
             results[kind] = run.result
             if kind == "sources":
                 # Stations and events may cite the sources this sheet publishes.
@@ -131,12 +138,14 @@ def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="",
     return results
 
 
-def _check(kind, rows, user, reason, progress, pending, lock, keep_plans=True) -> ImportRun:
+def _check(kind, rows, user, reason, note, progress, pending, lock, keep_plans=True,
+           created=None) -> ImportRun:  # fmt: skip
     def checked(done):
         progress(kind, "checked", done)
 
-    run = ImportRun(kind, rows, user=user, reason=reason, pending=pending, lock=lock,
-                    progress=checked if progress else None, keep_plans=keep_plans)  # fmt: skip
+    run = ImportRun(kind, rows, user=user, reason=reason, note=note, pending=pending, lock=lock,
+                    created=created, progress=checked if progress else None,
+                    keep_plans=keep_plans)  # fmt: skip
     run.check()
     return run
 

@@ -1,17 +1,21 @@
 """The tracker's records: countries, bureaus, stations, events, sources, citations.
 
 ``editorial`` holds what every curated record shares (state, version,
-history), ``proposals`` the changes to published records waiting for an
-editor, ``corrections`` the public log of published changes, ``reference``
-the countries and bureaus, ``records`` the sources, stations, events and
-citations, ``sourcing`` which facts a citation supports and how strongly a
-record is sourced, ``stamps`` the data stamp the caches key on, and ``tips``
-the readers' tips and the short-lived keys their spam defences share.
+history), ``amendments`` the one door every change to an existing record goes
+through (proposed or written, checked, logged), ``proposals`` the changes to
+published records waiting for an editor, ``corrections`` the public log of
+published changes, ``reference`` the countries and bureaus, ``records`` the
+sources, stations, events and citations, ``sourcing`` which facts a citation
+supports and how strongly a record is sourced, ``stamps`` the data stamp the
+caches key on, and ``tips`` the readers' tips and the short-lived keys their spam
+defences share.
 """
 
+from .amendments import Outcome, amend, check_amendment, links_changed, links_created
 from .citations import Citation
 from .corrections import Correction
 from .editorial import (
+    ChangeRefused,
     ConcurrentEditError,
     Continent,
     Editorial,
@@ -48,6 +52,7 @@ __all__ = [
     "RULES",
     "SUPPORTABLE_FACTS",
     "Bureau",
+    "ChangeRefused",
     "Citation",
     "ConcurrentEditError",
     "Continent",
@@ -56,6 +61,7 @@ __all__ = [
     "Editorial",
     "Event",
     "ExpiringKey",
+    "Outcome",
     "Proposal",
     "PublishableQuerySet",
     "Source",
@@ -65,6 +71,10 @@ __all__ = [
     "Tip",
     "Versioned",
     "active_in_year",
+    "amend",
+    "check_amendment",
+    "links_changed",
+    "links_created",
     "cached_while_unchanged",
     "clean_supports",
     "constraint_message",

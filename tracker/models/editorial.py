@@ -21,6 +21,28 @@ class StateChangeRefused(Exception):
     """Raised when a record cannot move to the editorial state asked for; says why."""
 
 
+class ChangeRefused(StateChangeRefused):
+    """Raised when a change would break a rule of the record; nothing was written.
+
+    ``errors`` lists ``(field, plain sentence)`` pairs: a field of the record,
+    ``state`` for a refused move, ``citations`` for a citation's rule, or
+    ``__all__``. The message names the record and every reason.
+    """
+
+    def __init__(self, record, errors: list[tuple[str, str]]):
+        self.record = record
+        self.errors = errors
+        reasons = " ".join(dict.fromkeys(message for _field, message in errors))
+        super().__init__(
+            gettext("%(kind)s “%(record)s” was not changed: %(reasons)s")
+            % {
+                "kind": record._meta.verbose_name.capitalize(),
+                "record": record,
+                "reasons": reasons,
+            }
+        )
+
+
 class ConcurrentEditError(Exception):
     """Raised when a record was changed by someone else since it was loaded."""
 
@@ -264,39 +286,55 @@ class Editorial(Versioned):
         """Why this published record may not leave the public site, or "" (sources override)."""
         return ""
 
+    def move_blocker(self, state: str, reason: str = "", with_sources: bool = False) -> str:
+        """Why this record may not move to ``state`` now, or "" when it may.
+
+        The workflow table, the citation rule for publishing, and the public
+        reason a withdrawal (leaving ``published``) needs.
+        """
+        old = State(self.state)
+        new = State(state)
+        name = self._meta.verbose_name.capitalize()
+        withdrawing = old == State.PUBLISHED and new != State.PUBLISHED
+        if withdrawing and not reason.strip():
+            return gettext(
+                "%(kind)s “%(record)s” is published: give the public reason for withdrawing it."
+            ) % {"kind": name, "record": self}
+        if new not in self.TRANSITIONS[old]:
+            return gettext("%(kind)s “%(record)s” is %(old)s: it cannot move to %(new)s.") % {
+                "kind": name,
+                "record": self,
+                "old": old.label.lower(),
+                "new": new.label.lower(),
+            }
+        if new == State.PUBLISHED and (blocker := self.publish_blocker(with_sources)):
+            return blocker
+        if withdrawing:
+            return self.withdrawal_blocker()
+        return ""
+
     def move_to(
         self, state: str, *, user=None, reason: str = "", with_sources: bool = False
     ) -> None:
         """Move to another editorial state and save, recording the change in the history.
 
-        Raises ``StateChangeRefused`` for a move the workflow does not allow (or a
-        publication without a citation, or a withdrawal without a reason) and
-        ``ConcurrentEditError`` when the record changed since it was loaded. Who
-        may ask for which move is the caller's concern (the admin checks the
-        ``publish_<model>`` permission). Leaving ``published`` is a withdrawal:
-        it goes into the public corrections log with ``reason``. Publishing
-        ``with_sources`` publishes the record's unpublished cited sources in the
-        same transaction (the caller checks ``publish_source``).
+        Raises ``StateChangeRefused`` for a move ``move_blocker`` refuses (one the
+        workflow does not allow, a publication without a citation, a withdrawal
+        without a reason) and ``ConcurrentEditError`` when the record changed
+        since it was loaded. Who may ask for which move is the caller's concern
+        (``amendments.amend`` and the admin check the ``publish_<model>``
+        permission). Leaving ``published`` is a withdrawal: it goes into the
+        public corrections log with ``reason``. Publishing ``with_sources``
+        publishes the record's unpublished cited sources in the same
+        transaction (the caller checks ``publish_source``).
         """
         from .corrections import Correction  # the log builds on this module
 
+        if blocker := self.move_blocker(state, reason, with_sources):
+            raise StateChangeRefused(blocker)
         old = State(self.state)
         new = State(state)
         withdrawing = old == State.PUBLISHED and new != State.PUBLISHED
-        if withdrawing and not reason.strip():
-            raise StateChangeRefused(
-                f"{self._meta.verbose_name.capitalize()} “{self}” is published: give the "
-                "public reason for withdrawing it."
-            )
-        if new not in self.TRANSITIONS[old]:
-            raise StateChangeRefused(
-                f"{self._meta.verbose_name.capitalize()} “{self}” is {old.label.lower()}: "
-                f"it cannot move to {new.label.lower()}."
-            )
-        if new == State.PUBLISHED and (blocker := self.publish_blocker(with_sources)):
-            raise StateChangeRefused(blocker)
-        if withdrawing and (blocker := self.withdrawal_blocker()):
-            raise StateChangeRefused(blocker)
         sources = self.unpublished_sources() if new == State.PUBLISHED and with_sources else []
         self.state = new
         if new == State.REVIEW:

@@ -29,10 +29,12 @@ Publishing a proposal, like an editor's own edit, writes a corrections-log
 entry (``Correction``) with the editor's public note when the record's public
 facts changed.
 
-For imports and scripts: ``propose(record, changes, user, citations_added=...)``
-stores a change to a published record as a proposal and returns it (or None
-when nothing differs from the published version). ``log_published_change``
-logs an editor's direct change, given ``public_facts(record)`` taken before it.
+Writers do not call ``propose`` themselves: ``amendments.amend`` decides
+whether a change is proposed or written, and publishing a proposal goes
+through it too. ``propose(record, changes, user, citations_added=...)`` stores
+a change as a proposal and returns it (or None when nothing differs from the
+published version); ``log_published_change`` logs a written change, given
+``public_facts(record)`` taken before it.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ CITATION_FIELDS = ("source", "station", "event", "supports", "locator", "quotati
 # --- Values: what a field holds, as JSON and as text -------------------------------------
 
 
-def _json(value):
+def json_value(value):
+    """A model value in the JSON form proposals store (dates as ISO text, decimals as text)."""
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -73,7 +76,7 @@ def field_value(record, name: str):
         if record.pk is None:
             return []
         return sorted(str(pk) for pk in getattr(record, name).values_list("pk", flat=True))
-    return _json(field.value_from_object(record))
+    return json_value(field.value_from_object(record))
 
 
 def form_value(field, value):
@@ -81,8 +84,8 @@ def form_value(field, value):
     if field.many_to_many:
         return sorted(str(obj.pk) for obj in value or [])
     if field.is_relation:
-        return None if value is None else _json(value.pk)
-    return _json(value)
+        return None if value is None else json_value(value.pk)
+    return json_value(value)
 
 
 def display_value(model, name: str, value) -> str:
@@ -101,7 +104,8 @@ def display_value(model, name: str, value) -> str:
     return str(value)
 
 
-def _set(record, name: str, value) -> None:
+def set_value(record, name: str, value) -> None:
+    """Set ``record``'s field ``name`` from a value in JSON form (a relation: its key)."""
     field = record._meta.get_field(name)
     if field.is_relation:
         value = None if value is None else field.target_field.to_python(value)
@@ -286,51 +290,37 @@ class Proposal(models.Model):
     def publish(self, user, note: str = ""):
         """Apply the proposal to the published record and log it; returns the log entry.
 
-        Raises ``StateChangeRefused`` (nothing applied) when the result would
-        break a rule, e.g. leave a published station without a citation.
+        The change goes through ``amendments.amend`` as the editor's own:
+        checked against the record as it is now (a proposal made stale by a
+        later change may break a rule, or add a citation someone added
+        meanwhile), written and logged. Raises ``StateChangeRefused``
+        (``ChangeRefused`` with the reasons) when it would break a rule; then
+        nothing is applied and the proposal stays open.
         """
-        from .citations import Citation
+        from .amendments import amend
 
         if self.status != self.Status.OPEN:
             raise StateChangeRefused(gettext("This proposal was already decided."))
         model = self.content_type.model_class()
+        if user is not None and not user.has_perm(f"tracker.publish_{model._meta.model_name}"):
+            raise StateChangeRefused(gettext("Only an editor may publish a proposal."))
         with transaction.atomic():
-            record = model._base_manager.select_for_update().get(pk=self.object_id)
-            before = public_facts(record)
-            relations = {}
-            for name, value in self.changes.items():
-                if model._meta.get_field(name).many_to_many:
-                    relations[name] = value
-                else:
-                    _set(record, name, value)
-            record._change_reason = gettext("Published proposal %(number)s") % {"number": self.pk}
-            record.save()
-            for name, value in relations.items():
-                getattr(record, name).set(value)
-            # Additions first, removals last: a swap never passes through zero citations.
-            for added in self.citations.get("added", []):
-                Citation.objects.create(
-                    source_id=added["source"],
-                    supports=added.get("supports", []),
-                    locator=added.get("locator", ""),
-                    quotation=added.get("quotation", ""),
-                    **{record.record_kind: record},
-                )
-            for changed in self.citations.get("changed", []):
-                citation = Citation.objects.filter(pk=changed["id"]).first()
-                if citation is None:
-                    continue
-                for name, value in changed["new"].items():
-                    _set(citation, name, value)
-                citation.save()
-            for removed in self.citations.get("removed", []):
-                citation = Citation.objects.filter(pk=removed["id"]).first()
-                if citation is not None:
-                    citation.delete()
-            entry = log_published_change(record, before, user, note)
+            record = model._base_manager.get(pk=self.object_id)
+            outcome = amend(
+                record,
+                user,
+                changes=self.changes,
+                citations_added=self.citations.get("added", []),
+                citations_removed=[removed["id"] for removed in self.citations.get("removed", [])],
+                citations_changed=[
+                    (changed["id"], changed["new"]) for changed in self.citations.get("changed", [])
+                ],
+                note=note,
+                reason=gettext("Published proposal %(number)s") % {"number": self.pk},
+            )
             self.status = self.Status.PUBLISHED
             self._decide(user, note)
-        return entry
+        return outcome.corrections[0] if outcome.corrections else None
 
     def reject(self, user, note: str = "") -> None:
         """Close the proposal unapplied; the published version stays as it is."""
@@ -351,7 +341,8 @@ class Proposal(models.Model):
         self.save(update_fields=["base", "base_version"])
 
 
-def _source_pk(source) -> int:
+def source_pk(source) -> int:
+    """The primary key of a source given as a Source, its key or its primary key."""
     from .sources import Source
 
     if isinstance(source, Source):
@@ -386,9 +377,9 @@ def propose(
         if field.many_to_many:
             value = sorted(str(getattr(v, "pk", v)) for v in value)
         elif field.is_relation:
-            value = _json(getattr(value, "pk", value))
+            value = json_value(getattr(value, "pk", value))
         else:
-            value = _json(value)
+            value = json_value(value)
         current = field_value(record, name)
         if value != current:
             proposed[name], base[name] = value, current
@@ -396,7 +387,7 @@ def propose(
     if citations_added:
         citations["added"] = [
             {
-                "source": _source_pk(c["source"]),
+                "source": source_pk(c["source"]),
                 "supports": list(c.get("supports", [])),
                 "locator": c.get("locator", ""),
                 "quotation": c.get("quotation", ""),
@@ -413,7 +404,7 @@ def propose(
             {
                 "id": c.pk,
                 "label": _citation_label(c),
-                "new": {k: _json(getattr(v, "pk", v)) for k, v in new.items()},
+                "new": {k: json_value(getattr(v, "pk", v)) for k, v in new.items()},
             }
             for c, new in citations_changed
             if new
@@ -432,9 +423,18 @@ def propose(
     )
 
 
-def needs_proposal(record, user) -> bool:
-    """Whether ``user``'s change to ``record`` must wait for an editor."""
-    saved_state = type(record)._base_manager.filter(pk=record.pk).values_list("state", flat=True)
-    return saved_state.first() == State.PUBLISHED and not user.has_perm(
+def needs_proposal(record, user, *, state=None) -> bool:
+    """Whether ``user``'s change to ``record`` must wait for an editor.
+
+    ``state``: the record's saved state, when the caller has it (else it is
+    read). The site's operator (``user`` None: the command line, the seed) is
+    trusted.
+    """
+    if user is None:
+        return False
+    if state is None:
+        saved = type(record)._base_manager.filter(pk=record.pk).values_list("state", flat=True)
+        state = saved.first()
+    return state == State.PUBLISHED and not user.has_perm(
         f"tracker.publish_{record._meta.model_name}"
     )

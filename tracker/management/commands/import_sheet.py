@@ -1,4 +1,4 @@
-"""``python manage.py import_sheet KIND FILE [--dry-run]``: import a spreadsheet, all or nothing."""
+"""``manage.py import_sheet KIND FILE [--dry-run] [--note TEXT]``: a sheet, all or nothing."""
 
 import sys
 from pathlib import Path
@@ -43,8 +43,10 @@ class Command(BaseCommand):
         "Import bureaus, stations, events, sources or citations from a .csv, .xlsx or .ods "
         "file of any size (KIND all: a workbook with one sheet per kind, named after it). "
         "Every row is checked first; if any row is rejected nothing is imported and each "
-        "rejected row is listed with its row number, column and reason. Exit status: 0 "
-        "imported (or would import, with --dry-run), 1 rejected rows, 2 unreadable file."
+        "rejected row is listed with its row number, column and reason. Changes to "
+        "published records go into the public corrections log with --note; a row "
+        "withdrawing a published record is rejected without it. Exit status: 0 imported "
+        "(or would import, with --dry-run), 1 rejected rows, 2 unreadable file."
     )
 
     def add_arguments(self, parser):
@@ -55,8 +57,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Check the file and report what would change, writing nothing.",
         )
+        parser.add_argument(
+            "--note",
+            default="",
+            help=(
+                "The public note the corrections log shows for every change the sheet makes "
+                "to a published record, and the public reason of every withdrawal (a row "
+                "taking a published record off the site needs it)."
+            ),
+        )
 
-    def handle(self, *args, kind, file, dry_run, **options):
+    def handle(self, *args, kind, file, dry_run, note, **options):
         path = Path(file)
         progress = Progress(sys.stderr)
         reason = f"import_sheet {path.name}"
@@ -69,12 +80,17 @@ class Command(BaseCommand):
             with stream, Workbook(stream, suffix) as workbook:
                 if kind == "all":
                     results = import_workbook(
-                        workbook, dry_run=dry_run, reason=reason, progress=progress
+                        workbook, dry_run=dry_run, reason=reason, note=note, progress=progress
                     )
                 else:
                     results = {
                         kind: import_sheet(
-                            workbook, kind, dry_run=dry_run, reason=reason, progress=progress
+                            workbook,
+                            kind,
+                            dry_run=dry_run,
+                            reason=reason,
+                            note=note,
+                            progress=progress,
                         )
                     }
         except SheetError as error:
