@@ -44,6 +44,12 @@ def needs_work_items():
             "?link=unarchived",
         ),
         ("Stations without a city", Station, Station.objects.filter(city=""), "?city__isempty=1"),
+        (
+            "Events without a date (no source gives one)",
+            Event,
+            Event.objects.filter(date__isnull=True),
+            f"?date_precision__exact={Event.Precision.UNDATED}",
+        ),
     ]
     # Published facts that rest only on citations of the whole record: a reader
     # cannot tell which source states them.

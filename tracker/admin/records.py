@@ -155,7 +155,7 @@ class StationAdmin(StartedFromTipMixin, EditorialAdmin):
 
     @admin.display(description="events of this station")
     def event_links(self, obj):
-        events = obj.events.order_by("date") if obj.pk else []
+        events = obj.events.oldest_first() if obj.pk else []
         if not events:
             return gettext("None yet. Choose its events above.")
         return format_html(
@@ -186,6 +186,7 @@ class EventAdmin(StartedFromTipMixin, EditorialAdmin):
         CitationFilter,
         UnsupportedFactFilter,
         "type",
+        "date_precision",
         ("countries", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["slug", "title", "description"]
