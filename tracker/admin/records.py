@@ -30,6 +30,7 @@ from .forms import CitationForm, EventForm, SourceForm, StationForm
 from .list_filters import (
     CitationFilter,
     ContinentFilter,
+    DisagreementFilter,
     SourceLinkFilter,
     UnsupportedFactFilter,
 )
@@ -76,6 +77,7 @@ class StationAdmin(StartedFromTipMixin, EditorialAdmin):
         "state",
         CitationFilter,
         UnsupportedFactFilter,
+        DisagreementFilter,
         "status",
         ContinentFilter,
         "bureau",
@@ -185,6 +187,7 @@ class EventAdmin(StartedFromTipMixin, EditorialAdmin):
         "state",
         CitationFilter,
         UnsupportedFactFilter,
+        DisagreementFilter,
         "type",
         "date_precision",
         ("countries", admin.RelatedOnlyFieldListFilter),

@@ -181,7 +181,11 @@ class Station(Editorial):
     summary = models.TextField(blank=True)
     summary_zh_hans = models.TextField(_("summary (Simplified Chinese)"), blank=True)
     summary_zh_hant = models.TextField(_("summary (Traditional Chinese)"), blank=True)
-    notes = models.TextField(blank=True, help_text="Curators' notes; never public.")
+    notes = models.TextField(
+        blank=True,
+        help_text="Curators' notes; never public. Where the sources contradict each other, "
+        "write “Sources disagree:” and what each says: What needs work lists the station.",
+    )
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False)
@@ -430,7 +434,11 @@ class Event(Editorial):
     title = models.CharField(max_length=300)
     title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=300, blank=True)
     title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=300, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True,
+        help_text="Where the sources contradict each other, say “Sources disagree” and what "
+        "each says: What needs work lists the event.",
+    )
     description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
     description_zh_hant = models.TextField(_("description (Traditional Chinese)"), blank=True)
     countries = models.ManyToManyField(Country, blank=True, related_name="events")
