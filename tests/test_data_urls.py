@@ -104,10 +104,10 @@ def test_geojson_says_where_each_point_comes_from(client):
     by_code = {f["id"]: f for f in geo["features"]}
     assert by_code["NLD01"]["properties"]["coordinates_source"] == "station"
     assert by_code["NLD01"]["geometry"] == {"type": "Point", "coordinates": [4.89, 52.37]}
-    assert by_code["NLD04"]["properties"]["coordinates_source"] == "city"
-    lon, lat = by_code["NLD04"]["geometry"]["coordinates"]
+    assert by_code["NLD03"]["properties"]["coordinates_source"] == "city"
+    lon, lat = by_code["NLD03"]["geometry"]["coordinates"]
     assert 4.3 < lon < 4.6 and 51.8 < lat < 52.0  # Rotterdam
-    assert by_code["NLD03"]["properties"]["coordinates_source"] == "country"
+    assert by_code["NLD04"]["properties"]["coordinates_source"] == "country"
 
 
 def test_event_exports_match_the_event_list(client):

@@ -24,11 +24,6 @@ FIXTURES = ROOT / "fixtures"
 TRADITIONAL_CATALOGUE = ROOT / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"
 SIMPLIFIED_CATALOGUE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
-# Still holding 報道, 悉尼, 異見人士 or “”: rewritten together with their facts (NLD04's
-# city, AUS01's citation). Not strict, since each already passes some of the checks; a
-# record whose every check shows XPASS leaves this set.
-AWAITING_REVIEW = {"NLD01", "NLD04", "AUS01", "2022-10-rtl-ftm-netherlands-investigation"}
-
 KINDS = {"name", "term", "garble", "punctuation"}
 CJK = "\u3400-\u9fff"
 # ASCII punctuation touching a Chinese character: Chinese text takes full-width ，；：（）.
@@ -79,16 +74,7 @@ def chinese_texts():
                     yield record, base, row[base], row[f"{base}_zh_hans"], row[field]
 
 
-TEXTS = [
-    pytest.param(
-        *text,
-        id=f"{text[0]}-{text[1]}",
-        marks=[pytest.mark.xfail(strict=False, reason="not yet rewritten for Taiwan readers")]
-        if text[0] in AWAITING_REVIEW
-        else [],
-    )
-    for text in chinese_texts()
-]
+TEXTS = [pytest.param(*text, id=f"{text[0]}-{text[1]}") for text in chinese_texts()]
 
 
 def test_the_glossary_is_complete_and_consistent():

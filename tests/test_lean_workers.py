@@ -79,7 +79,7 @@ def test_the_locked_dependencies_have_no_data_frame_library_or_gazetteer_package
 
 @pytest.mark.django_db
 def test_a_station_is_located_when_it_is_written():
-    station = Station.objects.get(code="NLD04")
+    station = Station.objects.get(code="NLD03")
     assert station.point_source == "city"  # Rotterdam, from the seed
     assert 4.3 < station.point_longitude < 4.6
     station.latitude, station.longitude = Decimal("51.9"), Decimal("4.5")

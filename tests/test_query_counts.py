@@ -61,7 +61,8 @@ BOUNDS = {
     "/sitemap-bureaus.xml": 3,
     "/sitemap-pages.xml": 1,
     "/robots.txt": 1,
-    "/about/": 1,
+    # Whether any published source has an archived copy, for the page to say so or not.
+    "/about/": 2,
     "/.well-known/security.txt": 1,
     "/stations/AUT01/cite.bib": 3,
     "/stations/AUT01/cite.ris": 3,

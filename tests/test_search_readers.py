@@ -31,8 +31,8 @@ def test_other_names_of_the_netherlands_find_its_stations(client, q):
 
 
 def test_chinese_city_names_find_the_city(client):
-    # NLD04 is in Rotterdam; NLD01's summary names the Rotterdam office too.
-    assert found(client, "鹿特丹") == ["NLD01", "NLD04"]
+    # NLD03 is in Rotterdam; the summaries of NLD01 and NLD04 name the Rotterdam office too.
+    assert found(client, "鹿特丹") == ["NLD01", "NLD03", "NLD04"]
     assert "NLD01" in found(client, "阿姆斯特丹")
 
 

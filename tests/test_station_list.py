@@ -38,9 +38,9 @@ def test_country_code_may_be_written_in_lower_case(client):
 
 
 def test_active_in_counts_open_ended_stations_as_active_later(client):
-    # Four stations are "2016–?" and three "2018–?"; IRL01 is 2022 only.
+    # Four stations are "2016–?" and three "2018–?"; IRL01 is 2022 only, NLD03 "2022–?".
     assert client.get(f"{URL}?active_in=2017").context["result_count"] == "4 stations"
-    assert client.get(f"{URL}?active_in=2022").context["result_count"] == "8 stations"
+    assert client.get(f"{URL}?active_in=2022").context["result_count"] == "9 stations"
     assert client.get(f"{URL}?active_in=2015").context["result_count"] == "No stations"
 
 
@@ -65,7 +65,7 @@ def test_facet_counts_are_shown_next_to_each_choice(client):
 
 def test_sort_by_city_then_code(client):
     response = client.get(f"{URL}?country=NLD&sort=city")
-    assert codes(response) == ["NLD03", "NLD01", "NLD02", "NLD04"]
+    assert codes(response) == ["NLD04", "NLD01", "NLD02", "NLD03"]
 
 
 def test_sort_descending_by_first_active_year(client):

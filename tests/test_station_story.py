@@ -54,16 +54,18 @@ def test_every_published_station_tells_one_story(client):
 
 
 def test_closed_dutch_stations_are_not_active_now(client):
-    response = client.get("/stations.json", {"active_in": 2026, "country": "NLD"})
+    query = {"active_in": 2026, "country": "NLD", "status": "closed"}
+    response = client.get("/stations.json", query)
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()
     assert '"count": 0' in body
-    page = client.get(reverse("tracker:station_list"), {"active_in": 2026, "country": "NLD"})
+    page = client.get(reverse("tracker:station_list"), query)
     assert page.context["page"].paginator.count == 0
+    assert Station.objects.filter(country="NLD", status="closed").count() == 2
 
 
 def test_a_closed_station_says_when_and_how_it_closed(client):
-    page = client.get("/stations/NLD04/").content.decode()
+    page = client.get("/stations/NLD01/").content.decode()
     assert "Closed November 2022" in page
     assert "orders both offices closed" in page  # the closure event, linked
     assert "Active from 2018 to 2022" in page
@@ -73,7 +75,9 @@ def test_a_closed_station_says_when_and_how_it_closed(client):
 def test_the_list_gives_the_years_up_to_the_closure(client):
     response = client.get(reverse("tracker:station_list"), {"country": "NLD"})
     rows = {s.code: s.years_display for s in response.context["stations"]}
-    assert rows["NLD04"] == "2018–2022"
+    assert rows["NLD01"] == "2018–2022"
+    assert rows["NLD03"] == "2022"
+    assert rows["NLD04"] == "from 2018"  # not closed: no source ties it to the closure order
     assert rows["NLD02"] == "Unknown"
 
 
@@ -99,6 +103,6 @@ def test_a_closure_event_gives_a_closed_station_its_date(client):
 def test_a_draft_closure_event_is_not_the_story(client):
     event = Event.objects.get(slug="2022-11-netherlands-orders-closure")
     Event.objects.filter(pk=event.pk).update(state=State.DRAFT)
-    page = client.get("/stations/NLD04/").content.decode()
+    page = client.get("/stations/NLD01/").content.decode()
     assert "orders both offices closed" not in page
     assert "closing date unknown" in page

@@ -142,6 +142,7 @@ def record_citation(request, record: Station | Event | Source) -> RecordCitation
                 {
                     "@type": "Event",
                     "name": record.title,
+                    # Blank for an undated event, and then left out (_compact).
                     "startDate": text.format_partial_date(record.date, record.date_precision),
                     "description": record.description,
                     "location": [

@@ -77,7 +77,10 @@ class LatestEventsFeed(PlainTextFeed):
         return item.description or item.title
 
     def item_pubdate(self, item):
-        # The event's own date (at its precision, the first day of the period).
+        # The event's own date (at its precision, the first day of the period); an
+        # undated event has none, and its entry's time is its last change.
+        if item.date is None:
+            return None
         return datetime.datetime.combine(item.date, datetime.time(), tzinfo=datetime.UTC)
 
     def item_updateddate(self, item):

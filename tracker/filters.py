@@ -336,6 +336,8 @@ class EventFilter(CachedFacetsMixin, django_filters.FilterSet):
 
         rows = (
             self.queryset_without("year")
+            # An undated event has no year to offer.
+            .filter(date__isnull=False)
             .order_by()
             # The year as the first four characters of the ISO date: a native
             # string function on both databases, where extracting the year on

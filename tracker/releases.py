@@ -67,7 +67,7 @@ def _records():
     """Each kind's published records, with its CSV columns and JSON object builder."""
     links = _SiteLinks()
     stations = Station.objects.published().with_places().order_by("code")
-    events = Event.objects.published().order_by("date", "slug")
+    events = Event.objects.published().oldest_first()
     return {
         "stations": (
             StationResource,

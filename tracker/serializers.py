@@ -103,7 +103,8 @@ def event_data(request, event) -> dict:
     return {
         "slug": event.slug,
         "url": request.build_absolute_uri(event.get_absolute_url()),
-        "date": text.format_partial_date(event.date, event.date_precision),
+        # null for an undated event, whose date_precision says "undated".
+        "date": text.format_partial_date(event.date, event.date_precision) or None,
         "date_precision": event.date_precision,
         "type": event.type,
         "title": localized(event, "title").text,

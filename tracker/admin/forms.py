@@ -253,7 +253,7 @@ class StationForm(EditorialForm):
 
     events = forms.ModelMultipleChoiceField(
         label=_("events"),
-        queryset=Event.objects.order_by("-date", "slug"),
+        queryset=Event.objects.newest_first(),
         required=False,
         widget=FilteredSelectMultiple(_("events"), is_stacked=False),
         help_text=_(
@@ -299,7 +299,22 @@ class StationForm(EditorialForm):
 
 class EventForm(PartialDatesForm, EditorialForm):
     partial_dates = {"date": "date_precision"}
-    date = PartialDateField(label=_("date"))
+    date = PartialDateField(
+        label=_("date"),
+        required=False,
+        help_text=_(
+            "As the source gives it: 2023, 2023-03 or 2023-03-15. The precision follows. "
+            "Blank when no source gives a date: the event is listed as undated."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        # A blank date is an undated event (the model's one rule for it).
+        self.instance.date_precision = Event.precision_of(
+            cleaned.get("date"), self.instance.date_precision
+        )
+        return cleaned
 
 
 class SourceForm(PartialDatesForm, EditorialForm):

@@ -42,6 +42,21 @@ class CitationFilter(SimpleListFilter):
         return queryset
 
 
+class DisagreementFilter(SimpleListFilter):
+    """Records whose sources contradict each other, as their curator noted."""
+
+    title = "sources"
+    parameter_name = "disagree"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Sources disagree")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.sources_disagree()
+        return queryset
+
+
 class SourceLinkFilter(SimpleListFilter):
     title = "link"
     parameter_name = "link"

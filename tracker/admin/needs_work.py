@@ -44,6 +44,24 @@ def needs_work_items():
             "?link=unarchived",
         ),
         ("Stations without a city", Station, Station.objects.filter(city=""), "?city__isempty=1"),
+        (
+            "Stations whose sources disagree (their notes say so)",
+            Station,
+            Station.objects.sources_disagree(),
+            "?disagree=yes",
+        ),
+        (
+            "Events whose sources disagree (their description says so)",
+            Event,
+            Event.objects.sources_disagree(),
+            "?disagree=yes",
+        ),
+        (
+            "Events without a date (no source gives one)",
+            Event,
+            Event.objects.filter(date__isnull=True),
+            f"?date_precision__exact={Event.Precision.UNDATED}",
+        ),
     ]
     # Published facts that rest only on citations of the whole record: a reader
     # cannot tell which source states them.

@@ -29,6 +29,7 @@ from .history import RESTORE_REASON, restoring
 from .list_filters import (
     CitationFilter,
     ContinentFilter,
+    DisagreementFilter,
     SourceLinkFilter,
     UnsupportedFactFilter,
 )
@@ -75,6 +76,7 @@ class StationAdmin(StartedFromTipMixin, EditorialAdmin):
         "state",
         CitationFilter,
         UnsupportedFactFilter,
+        DisagreementFilter,
         "status",
         ContinentFilter,
         "bureau",
@@ -160,7 +162,7 @@ class StationAdmin(StartedFromTipMixin, EditorialAdmin):
 
     @admin.display(description="events of this station")
     def event_links(self, obj):
-        events = obj.events.order_by("date") if obj.pk else []
+        events = obj.events.oldest_first() if obj.pk else []
         if not events:
             return gettext("None yet. Choose its events above.")
         return format_html(
@@ -190,7 +192,9 @@ class EventAdmin(StartedFromTipMixin, EditorialAdmin):
         "state",
         CitationFilter,
         UnsupportedFactFilter,
+        DisagreementFilter,
         "type",
+        "date_precision",
         ("countries", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["slug", "title", "description"]

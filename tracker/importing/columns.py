@@ -145,19 +145,28 @@ def state_col() -> Col:
     return Col("state", parse, lambda obj: obj.state, ("state",))
 
 
-def partial_date_col(name: str, date_field: str, precision_field: str, required=False) -> Col:
+def partial_date_col(name: str, date_field: str, precision_field: str) -> Col:
     def parse(raw, lookups):
-        if not raw:
-            if required:
-                raise ValueError("is blank: write YYYY, YYYY-MM or YYYY-MM-DD.")
-            return {date_field: None, precision_field: ""}
         value, precision = text.parse_partial_date(raw)
         return {date_field: value, precision_field: precision}
 
     def render(obj):
         return text.format_partial_date(getattr(obj, date_field), getattr(obj, precision_field))
 
-    return Col(name, parse, render, (date_field, precision_field), required)
+    return Col(name, parse, render, (date_field, precision_field))
+
+
+def event_date_col() -> Col:
+    """An event's date: blank when no source gives one, which makes the event undated."""
+
+    def parse(raw, lookups):
+        value, precision = text.parse_partial_date(raw)
+        return {"date": value, "date_precision": Event.precision_of(value, precision)}
+
+    def render(obj):
+        return text.format_partial_date(obj.date, obj.date_precision)
+
+    return Col("date", parse, render, ("date", "date_precision"))
 
 
 def day_col(name: str) -> Col:
@@ -256,7 +265,7 @@ STATION_COLUMNS = (
 
 EVENT_COLUMNS = (
     key_col("slug"),
-    partial_date_col("date", "date", "date_precision", required=True),
+    event_date_col(),
     choice_col("type", Event, "type of event", required=True),
     text_col("title", Event, required=True),
     text_col("title_zh_hans", Event),

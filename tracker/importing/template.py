@@ -54,7 +54,7 @@ def accepted_values(kind: str, name: str) -> str:
         "kind": _choices(Source.Kind.choices),
         "type": _choices(Event.Type.choices),
         "published_on": dates,
-        "date": dates,
+        "date": _("YYYY, YYYY-MM or YYYY-MM-DD; blank when no source gives a date (undated)"),
         "accessed_on": _("YYYY-MM-DD"),
         "url": _("a web address (http:// or https://)"),
         "archived_url": _("a web address (http:// or https://)"),

@@ -21,7 +21,6 @@ from .editorial import (
 )
 from .reference import Bureau, Country
 from .rules import constraint_message, no_control_characters
-from .sources import Source
 from .sourcing import SourcedQuerySet
 
 
@@ -77,7 +76,7 @@ class StationQuerySet(SourcedQuerySet, PublishableQuerySet):
         closures = (
             Event.objects.published()
             .filter(stations=OuterRef("pk"), type=Event.Type.CLOSURE)
-            .order_by("date")
+            .oldest_first()
             .values("date")[:1]
         )
         return self.annotate(closure_date=Subquery(closures, output_field=models.DateField()))
@@ -104,7 +103,7 @@ class StationQuerySet(SourcedQuerySet, PublishableQuerySet):
         return self.prefetch_related(
             Prefetch(
                 "events",
-                queryset=Event.objects.published().order_by("date", "slug"),
+                queryset=Event.objects.published().oldest_first(),
                 to_attr="public_events",
             )
         )
@@ -130,12 +129,13 @@ class EventQuerySet(SourcedQuerySet, PublishableQuerySet):
         )
 
     def newest_first(self):
-        """Newest first; in a period, precise dates before the month- or year-only one."""
-        rank = Case(
-            *[When(date_precision=key, then=Value(n)) for key, n in PRECISION_RANK.items()],
-            default=Value(0),
-        )
-        return self.order_by("-date", rank.asc(), "slug")
+        """Newest first; in a period, precise dates before the month- or year-only one;
+        undated events last."""
+        return self.order_by(*NEWEST_FIRST, _precision_rank().asc(), "slug")
+
+    def oldest_first(self):
+        """Oldest first, undated events last (both databases put NULL where they like)."""
+        return self.order_by(F("date").asc(nulls_last=True), "slug")
 
     def count_by_country_and_type(self) -> dict:
         """These events counted per country and type, for the summary table.
@@ -215,7 +215,10 @@ class Station(Editorial):
         _("summary (Traditional Chinese)"), blank=True, validators=[no_control_characters]
     )
     notes = models.TextField(
-        blank=True, help_text="Curators' notes; never public.", validators=[no_control_characters]
+        blank=True,
+        help_text="Curators' notes; never public. Where the sources contradict each other, "
+        "write “Sources disagree:” and what each says: What needs work lists the station.",
+        validators=[no_control_characters],
     )
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
@@ -341,7 +344,7 @@ class Station(Editorial):
         """
         events = getattr(self, "public_events", None)
         if events is None:
-            events = Event.objects.published().filter(stations=self).order_by("date", "slug")
+            events = Event.objects.published().filter(stations=self).oldest_first()
             events = events.filter(type=Event.Type.CLOSURE)[:1]
         return next((event for event in events if event.type == Event.Type.CLOSURE), None)
 
@@ -384,7 +387,7 @@ class Station(Editorial):
         """The status as a sentence: "Closed November 2022", "Closed (date unknown)"."""
         if not self.is_closed:
             return self.get_status_display()
-        if self.closure:
+        if self.closure and self.closure.date:
             return gettext("Closed %(date)s") % {"date": self.closure.date_display}
         if self.end_year:
             return gettext("Closed (by %(year)s)") % {"year": self.end_year}
@@ -412,8 +415,19 @@ class Station(Editorial):
         )
 
 
-#: Precise dates before vague ones of the same period.
-PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
+#: Precise dates before vague ones of the same period; undated events after all others.
+PRECISION_RANK = {"day": 0, "month": 1, "year": 2, "undated": 3}
+
+#: Newest first with undated events last: NULL sorts first in a descending
+#: PostgreSQL order and last in SQLite's, so the place is said explicitly.
+NEWEST_FIRST = (F("date").desc(nulls_last=True),)
+
+
+def _precision_rank():
+    return Case(
+        *[When(date_precision=key, then=Value(n)) for key, n in PRECISION_RANK.items()],
+        default=Value(0),
+    )
 
 
 class Event(Editorial):
@@ -433,12 +447,22 @@ class Event(Editorial):
         LEGISLATION = "legislation", _("Legislation")
         OTHER = "other", _("Other")
 
-    Precision = Source.Precision
+    class Precision(models.TextChoices):
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
+        YEAR = "year", _("Year")
+        # No source gives a date: the date stays blank rather than guessed.
+        UNDATED = "undated", _("Undated")
 
     slug = models.SlugField(max_length=120, unique=True)
-    date = models.DateField(help_text="First day of the period at the given precision.")
+    date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First day of the period at the given precision; blank when no source "
+        "gives a date.",
+    )
     date_precision = models.CharField(
-        max_length=5, choices=Precision.choices, default=Precision.DAY
+        max_length=7, choices=Precision.choices, default=Precision.DAY
     )
     type = models.CharField(max_length=15, choices=Type.choices)
     title = models.CharField(max_length=300, validators=[no_control_characters])
@@ -454,7 +478,12 @@ class Event(Editorial):
         blank=True,
         validators=[no_control_characters],
     )
-    description = models.TextField(blank=True, validators=[no_control_characters])
+    description = models.TextField(
+        blank=True,
+        help_text="Where the sources contradict each other, say “Sources disagree” and what "
+        "each says: What needs work lists the event.",
+        validators=[no_control_characters],
+    )
     description_zh_hans = models.TextField(
         _("description (Simplified Chinese)"), blank=True, validators=[no_control_characters]
     )
@@ -472,7 +501,15 @@ class Event(Editorial):
 
     class Meta:
         permissions = editorial_permissions("event", "events")
-        ordering = ["-date", "slug"]
+        ordering = [*NEWEST_FIRST, "slug"]
+        constraints = [
+            # An event has a date exactly when its precision is not "undated".
+            models.CheckConstraint(
+                condition=Q(date__isnull=True, date_precision="undated")
+                | (Q(date__isnull=False) & ~Q(date_precision="undated")),
+                name="event_undated_has_no_date",
+            ),
+        ]
         indexes = [
             # The public timeline in its order (newest first, then slug), read
             # without sorting; the year facet is counted from it alone.
@@ -489,6 +526,18 @@ class Event(Editorial):
     def get_absolute_url(self):
         return reverse("tracker:event_detail", args=[self.slug])
 
+    @classmethod
+    def precision_of(cls, value: datetime.date | None, precision: str) -> str:
+        """The precision stored with ``value``: a blank date is an undated event.
+
+        The one place a missing date becomes "undated", for the form and the import alike.
+        """
+        return precision if value is not None else cls.Precision.UNDATED
+
+    @property
+    def is_undated(self) -> bool:
+        return self.date is None
+
     @property
     def date_display(self) -> str:
         return text.describe_partial_date(self.date, self.date_precision)
@@ -503,8 +552,10 @@ class Event(Editorial):
         return self.date_display
 
     @property
-    def period_end(self) -> datetime.date:
-        """The last day the event may have happened on, at its precision."""
+    def period_end(self) -> datetime.date | None:
+        """The last day the event may have happened on, at its precision (None: undated)."""
+        if self.date is None:
+            return None
         if self.date_precision == self.Precision.YEAR:
             return datetime.date(self.date.year, 12, 31)
         if self.date_precision == self.Precision.MONTH:
@@ -516,8 +567,9 @@ class Event(Editorial):
 
     @property
     def sort_key(self) -> tuple:
-        """Oldest first, a vaguer date after the precise dates of its period."""
-        return (self.period_end, PRECISION_RANK[self.date_precision], self.slug)
+        """Oldest first, a vaguer date after the precise dates of its period, undated last."""
+        end = self.period_end or datetime.date.max
+        return (end, PRECISION_RANK[self.date_precision], self.slug)
 
     def refresh_search_text(self) -> None:
         self.search_text = text.normalise(

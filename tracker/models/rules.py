@@ -30,6 +30,13 @@ RULES = {
         "published_on",
         _("Give the publication date as YYYY, YYYY-MM or YYYY-MM-DD, or leave it blank."),
     ),
+    "event_undated_has_no_date": Rule(
+        "date",
+        _(
+            "Give the date as YYYY, YYYY-MM or YYYY-MM-DD, or leave it blank when no source "
+            "gives one (the event is then undated)."
+        ),
+    ),
     "station_code_pattern": Rule(
         "code",
         _("A station code is the country's three capital letters and two digits, e.g. ISL01."),

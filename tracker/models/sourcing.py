@@ -119,8 +119,20 @@ def format_supports(names) -> str:
     return f"{SHEET_SEPARATOR} ".join(names or [])
 
 
+#: The words a curator writes where a record's sources contradict each other, so that
+#: "What needs work" lists the record: in a station's notes, or in an event's description
+#: (events keep no notes; a reader may as well know).
+SOURCES_DISAGREE = "Sources disagree"
+DISAGREEMENT_FIELD = {"station": "notes", "event": "description"}
+
+
 class SourcedQuerySet(models.QuerySet):
     """Queries about which facts of stations or events the citations support."""
+
+    def sources_disagree(self):
+        """Records whose curator wrote that their sources disagree (``SOURCES_DISAGREE``)."""
+        field_name = DISAGREEMENT_FIELD[self.model._meta.model_name]
+        return self.filter(**{f"{field_name}__contains": SOURCES_DISAGREE})
 
     def unsupported(self, fact: str):
         """Records that hold a value for ``fact`` but no citation that names it."""

@@ -49,6 +49,17 @@ def long_date(value):
 
 
 @register.filter
+def event_date(event, form="label"):
+    """``{{ event|event_date }}``: its date as a ``<time>`` ("March 2023 (month only)");
+    an undated event says "date unknown" without a machine date. ``:"display"`` leaves out
+    the precision note."""
+    shown = event.date_display if form == "display" else event.date_label
+    if event.date is None:
+        return format_html('<span class="date-unknown">{}</span>', shown)
+    return format_html('<time datetime="{}">{}</time>', event.date.isoformat(), shown)
+
+
+@register.filter
 def number(value):
     """A number grouped as the page's language writes it."""
     return languages.number(value or 0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -352,7 +352,7 @@ def source_context(request, source) -> dict:
         Citation.objects.public()
         .filter(source=source, event__in=Event.objects.published())
         .select_related("event")
-        .order_by("-event__date", "event__slug")
+        .order_by(F("event__date").desc(nulls_last=True), "event__slug")
     )
     return {
         "source": source,

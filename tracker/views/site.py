@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from ..models import Source
+
 #: How long a security.txt stays valid when no expiry is set (RFC 9116 advises under a year).
 SECURITY_TXT_VALIDITY = datetime.timedelta(days=364)
 
@@ -19,7 +21,11 @@ SECURITY_TXT_VALIDITY = datetime.timedelta(days=364)
 @require_safe
 def about(request):
     """The methodology: what is counted, where the data comes from, review, statuses, re-use."""
-    context = {"license_url": settings.TRACKER_DATA_LICENSE_URL}
+    context = {
+        "license_url": settings.TRACKER_DATA_LICENSE_URL,
+        # The page promises archived copies only once there are some.
+        "archived_sources": Source.objects.published().exclude(archived_url="").exists(),
+    }
     return render(request, "tracker/about.html", context)
 
 

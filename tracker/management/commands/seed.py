@@ -41,7 +41,9 @@ def seed_sheets(data: dict) -> dict[str, list[list[str]]]:
     for row in data["bureaus"]:
         sheets["bureaus"].append(_cells(row, sheets["bureaus"][0]))
     for row in data["sources"]:
-        sheets["sources"].append(_cells(row, sheets["sources"][0], state=published))
+        # A source no record cites stays a draft when its fixture says so.
+        state = row.get("state", published)
+        sheets["sources"].append(_cells(row, sheets["sources"][0], state=state))
     for kind, target in (("stations", "code"), ("events", "slug")):
         for row in data[kind]:
             cited = [c["source"] for c in row.get("citations", [])]
@@ -59,7 +61,8 @@ def seed_sheets(data: dict) -> dict[str, list[list[str]]]:
 class Command(BaseCommand):
     help = (
         "Load the seed dataset (fixtures/*.json): bureaus, sources, stations, events "
-        "and their citations, all published, through the spreadsheet import. Records are "
+        "and their citations, published (a source whose fixture says draft stays one), "
+        "through the spreadsheet import. Records are "
         "matched by natural key and only changed fields are written, so a second run "
         "changes nothing."
     )
