@@ -36,10 +36,14 @@ def version_url(record, version):
     return reverse(f"admin:tracker_{meta.model_name}_simple_history", args=[record.pk, version.pk])
 
 
+#: The public note the delete page asks for when a citation of a published record goes.
+DELETION_NOTE = "Removed for the test."
+
+
 def delete(client, record):
     meta = record._meta
     url = reverse(f"admin:tracker_{meta.model_name}_delete", args=[record.pk])
-    response = client.post(url, {"post": "yes"})
+    response = client.post(url, {"post": "yes", "public_note": DELETION_NOTE})
     assert response.status_code == 302
     assert not type(record)._base_manager.filter(pk=record.pk).exists()
 
@@ -79,8 +83,10 @@ def test_editor_restores_a_deleted_citation_and_the_log_says_so(
     assert response.status_code == 302
     restored = station.citations.get(source=source)
     assert restored.locator == locator
-    entry = Correction.objects.get(record_key=station.code)
-    assert entry.note == "The citation was deleted by mistake."
+    assert Correction.objects.get(record_key=station.code, note=DELETION_NOTE)
+    entry = Correction.objects.get(
+        record_key=station.code, note="The citation was deleted by mistake."
+    )
     assert "citations" in [change["field"] for change in entry.changes]
     assert restored.history.first().history_change_reason == "Restored an earlier version"
 
@@ -114,7 +120,8 @@ def test_researcher_restore_of_a_published_records_citation_is_a_proposal(
     assert not station.citations.filter(source=source).exists()
     proposal = Proposal.objects.for_record(station).open().get()
     assert [added["source"] for added in proposal.citations["added"]] == [source.pk]
-    assert not Correction.objects.exists()
+    # Only the editor's deletion is in the log: the restore waits for an editor.
+    assert not Correction.objects.exclude(note=DELETION_NOTE).exists()
 
 
 def test_restoring_a_citation_of_a_draft_recreates_it(editor_client, researcher, change_form_data):
@@ -179,17 +186,23 @@ def test_restoring_a_deleted_record_brings_it_back_as_a_draft(
     else:
         model = {"station": Station, "event": Event}[kind]
         record = model.objects.published().filter(citations__isnull=False).first()
-    # Its last version is a published one: a restore must not publish it again
-    # without an editor's move (nor without the citations deleted with it).
+    # A published record is withdrawn before it may be deleted.
+    published = record.history.order_by("-history_date").first()
+    record.move_to(State.DRAFT, reason="Withdrawn for the test.")
     delete(editor_client, record)
-    page = open_restore(editor_client, record)
+    # The version restored is a published one: a restore must not publish it again
+    # without an editor's move (nor without the citations deleted with it).
+    assert published.state == State.PUBLISHED
+    page = editor_client.get(version_url(record, published))
+    assert page.status_code == 200
     data = {**change_form_data(page), "public_note": "Deleted by mistake."}
-    response = editor_client.post(version_url(record, last_version(record)), data)
+    response = editor_client.post(version_url(record, published), data)
     assert response.status_code == 302
     restored = type(record)._base_manager.get(pk=record.pk)
     assert restored.state == State.DRAFT
     assert restored.public_key == record.public_key
-    assert Client().get(restored.get_absolute_url()).status_code == 404
+    # Still withdrawn: its address says so.
+    assert Client().get(restored.get_absolute_url()).status_code == 410
 
 
 def test_history_of_a_station_whose_first_bureau_was_deleted_opens(editor_client):

@@ -291,7 +291,9 @@ def test_deleting_the_last_citation_of_a_published_station_is_refused(editor_cli
         {"action": "delete_selected", "_selected_action": [citation.pk], "post": "yes"},
         follow=True,
     )
-    assert "would have no citation left" in str(list(get_messages(response.wsgi_request)))
+    assert "is published: remove its citations one at a time" in str(
+        list(get_messages(response.wsgi_request))
+    )
     assert Citation.objects.filter(pk=citation.pk).exists()
 
 

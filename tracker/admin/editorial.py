@@ -13,6 +13,7 @@ place; publishing and retracting need the ``publish_<model>`` permission.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import model_ngettext
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -157,7 +158,7 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
 
     form = EditorialForm
 
-    actions = ["send_to_review", "publish", "publish_with_sources", "retract"]
+    actions = ["send_to_review", "publish", "publish_with_sources", "retract", "delete_selected"]
 
     def has_publish_permission(self, request, obj=None):
         return request.user.has_perm(f"tracker.publish_{self.model._meta.model_name}")
@@ -401,6 +402,29 @@ class EditorialAdmin(ReviewHistoryMixin, CuratedAdmin):
     )
     def publish_with_sources(self, request, queryset):
         self.move_each(request, queryset, State.PUBLISHED, with_sources=True)
+
+    # --- Deleting: published records are withdrawn first (Editorial.deletion_blocker) ---
+
+    def delete_view(self, request, object_id, extra_context=None):
+        record = self.get_object(request, object_id)
+        if record is not None and (reason := record.deletion_blocker()):
+            self.message_user(request, reason, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(f"admin:tracker_{self.opts.model_name}_change", args=[record.pk])
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(description=_("Delete selected %(verbose_name_plural)s"), permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        """Django's delete action, refused while a selected record is published."""
+        for record in queryset.filter(state=State.PUBLISHED)[:1]:
+            self.message_user(
+                request,
+                record.deletion_blocker() + " " + gettext("Nothing was deleted."),
+                messages.ERROR,
+            )
+            return None
+        return delete_selected(self, request, queryset)
 
     @admin.action(description="Retract selected to draft", permissions=["publish"])
     def retract(self, request, queryset):

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.db import models
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -24,7 +25,7 @@ from ..models import (
 from ..resources import CitationResource, EventResource, SourceResource, StationResource
 from .access import TrackerAdmin
 from .editorial import CuratedAdmin, EditorialAdmin, EventCitationInline, StationCitationInline
-from .forms import CitationForm, EventForm, SourceForm, StationForm
+from .forms import NOTE_FIELD, CitationForm, EventForm, SourceForm, StationForm
 from .history import RESTORE_REASON, restoring
 from .list_filters import (
     CitationFilter,
@@ -398,36 +399,60 @@ class CitationAdmin(CuratedAdmin):
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
+    # Deleting a citation of a published record changes its public facts: the delete
+    # page asks for the public note, and the removal goes through the record's amend(),
+    # which logs it in the corrections log.
+
     def delete_view(self, request, object_id, extra_context=None):
         citation = self.get_object(request, object_id)
-        if citation is not None and (reason := citation.removal_blocker()):
+        if citation is None:
+            return super().delete_view(request, object_id, extra_context)
+        change_url = reverse("admin:tracker_citation_change", args=[citation.pk])
+        if reason := citation.removal_blocker():
             self.message_user(request, reason, messages.ERROR)
-            return HttpResponseRedirect(
-                reverse("admin:tracker_citation_change", args=[citation.pk])
-            )
+            return HttpResponseRedirect(change_url)
+        record = citation.record
+        if record is not None and record.state == State.PUBLISHED:
+            if request.method == "POST" and not request.POST.get(NOTE_FIELD, "").strip():
+                self.message_user(
+                    request,
+                    gettext("Give the public note for the corrections log."),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(request.path)
+            extra_context = {**(extra_context or {}), "published_record": record}
         return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        record = obj.record
+        if record is None or record.state != State.PUBLISHED:
+            super().delete_model(request, obj)
+            return
+        amend(
+            record,
+            request.user,
+            citations_removed=[obj],
+            note=request.POST.get(NOTE_FIELD, "").strip(),
+        )
 
     @admin.action(description=gettext_lazy("Delete selected citations"), permissions=["delete"])
     def delete_selected(self, request, queryset):
-        """Django's delete action, refused when it would leave a published record uncited."""
-        remaining = Citation.objects.exclude(pk__in=queryset.values("pk"))
-        for kind in ("station", "event"):
-            # NOT IN over a list holding NULL matches nothing: leave the other kind out.
-            kept = remaining.filter(**{f"{kind}__isnull": False}).values(kind)
-            stripped = (
-                queryset.filter(**{f"{kind}__state": State.PUBLISHED})
-                .exclude(**{f"{kind}__in": kept})
-                .select_related(kind)
-            )
-            for citation in stripped:
-                self.message_user(
-                    request,
-                    gettext(
-                        "Published %(kind)s “%(record)s” would have no citation left: "
-                        "nothing was deleted."
-                    )
-                    % {"kind": kind, "record": citation.record},
-                    messages.ERROR,
+        """Django's delete action, for citations of unpublished records only.
+
+        A published record's citation is removed from its own delete page or the
+        record's page, where the public note for the corrections log is asked.
+        """
+        published = Q(station__state=State.PUBLISHED) | Q(event__state=State.PUBLISHED)
+        for citation in queryset.filter(published).select_related("station", "event")[:1]:
+            self.message_user(
+                request,
+                gettext(
+                    "“%(record)s” is published: remove its citations one at a time, with a "
+                    "public note, from each citation's page or the record's page. Nothing "
+                    "was deleted."
                 )
-                return None
+                % {"record": citation.record},
+                messages.ERROR,
+            )
+            return None
         return delete_selected(self, request, queryset)

@@ -286,6 +286,20 @@ class Editorial(Versioned):
         """Why this published record may not leave the public site, or "" (sources override)."""
         return ""
 
+    def deletion_blocker(self) -> str:
+        """Why this record may not be deleted now, or "" when it may.
+
+        A published record is withdrawn, never deleted outright: the withdrawal
+        keeps its reason in the corrections log, and its address answers
+        ``410 Gone`` with it. Once withdrawn, it may be deleted.
+        """
+        if self.state != State.PUBLISHED:
+            return ""
+        return gettext(
+            "%(kind)s “%(record)s” is published: withdraw it first (Retract to draft, with "
+            "the public reason), so that its address says why it is gone."
+        ) % {"kind": self._meta.verbose_name.capitalize(), "record": self}
+
     def move_blocker(self, state: str, reason: str = "", with_sources: bool = False) -> str:
         """Why this record may not move to ``state`` now, or "" when it may.
 
