@@ -377,13 +377,13 @@ def report(results: dict[str, dict]) -> str:
         "process (Python and Django's start included) and its peak memory (maximum "
         "resident size, from `wait4`). Targets: exit status 2, one line, ≤ 2 s, ≤ 300 MB.",
         "",
-        "| file | size | exit | seconds | peak memory | message |",
+        "| file | bytes | exit | seconds | peak memory | message |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, r in results.items():
         message = r["stderr"].strip().replace("|", "\\|")[:160]
         lines.append(
-            f"| `{name}` | {r['bytes'] / 1024:,.0f} KB | {r['code']} | {r['seconds']:.2f} | "
+            f"| `{name}` | {r['bytes']:,} | {r['code']} | {r['seconds']:.2f} | "
             f"{r['peak_mb']:.0f} MB | {message} |"
         )
     return "\n".join(lines) + "\n"

@@ -50,7 +50,7 @@ CHUNK = 1 << 20
 MAX_DIRECTORY_BYTES = MAX_PARTS * 1024
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
-_ROW, _CELL, _VALUE, _INLINE = _MAIN + "row", _MAIN + "c", _MAIN + "v", _MAIN + "is"
+_ROW, _VALUE, _INLINE = _MAIN + "row", _MAIN + "v", _MAIN + "is"
 _SST, _SI = _MAIN + "sst", _MAIN + "si"
 _WORKSHEET = _MAIN + "worksheet"
 _VALUES = frozenset((_VALUE, _INLINE))
@@ -169,7 +169,12 @@ class Scan:
                 while chunk := member.read(CHUNK):
                     size += len(chunk)
                     self.expanded += len(chunk)
-                    if size > info.file_size or self.expanded > self.limits.max_expanded:
+                    if size > info.file_size:
+                        raise SheetError(
+                            f"This file is not a readable {self.suffix} workbook: {info.filename} "
+                            "holds more than its size in the zip says."
+                        )
+                    if self.expanded > self.limits.max_expanded:
                         raise _too_big(self.suffix, self.expanded, self.limits)
                     _check_ratio(self.suffix, info, size)
                     yield chunk
@@ -211,7 +216,7 @@ def _parse(scan: Scan, info: zipfile.ZipInfo, part: Part, strings_limit: int, bu
     """
     suffix, name = scan.suffix, info.filename
     parser = expat.ParserCreate(namespace_separator=" ")
-    depth = elements = kept = items = string_cells = far_cells = row_number = 0
+    depth = kept = items = inner = string_cells = far_cells = row_number = 0
     sheet = table = False  # what the root element says the part is
     row_depth = 0  # depth of the open row or text (0: none open)
     cell_depth = row_inner = row_cells = column = 0
@@ -221,8 +226,9 @@ def _parse(scan: Scan, info: zipfile.ZipInfo, part: Part, strings_limit: int, bu
         raise SheetError(f"This {suffix} workbook cannot be read: {name} {reason}.")
 
     def close_row():
-        nonlocal row_depth
+        nonlocal row_depth, inner
         row_depth = 0
+        inner += row_inner
         if sheet and not row_value:
             scan.blank_rows += 1
             if scan.blank_rows > MAX_BLANK_ROWS:
@@ -232,10 +238,9 @@ def _parse(scan: Scan, info: zipfile.ZipInfo, part: Part, strings_limit: int, bu
                 )
 
     def start(tag, attrs):
-        nonlocal depth, elements, kept, items, string_cells, far_cells, row_number, sheet, table
+        nonlocal depth, kept, items, string_cells, far_cells, row_number, sheet, table
         nonlocal row_depth, cell_depth, row_inner, row_cells, column, row_value, far
         depth += 1
-        elements += 1
         if depth > MAX_XML_DEPTH:
             refuse(f"nests deeper than {MAX_XML_DEPTH} levels")
         if row_depth:
@@ -259,13 +264,13 @@ def _parse(scan: Scan, info: zipfile.ZipInfo, part: Part, strings_limit: int, bu
                         far_cells += 1
                     if attrs.get("t") == "s":
                         string_cells += 1
-                elif tag in _VALUES:
+                elif far and tag in _VALUES:
+                    raise SheetError(
+                        f"Row {row_number} has more than {MAX_COLUMNS} columns, more than "
+                        "any sheet of the tracker: remove the extra columns."
+                    )
+                elif not row_value and tag in _VALUES:
                     row_value = True
-                    if far:
-                        raise SheetError(
-                            f"Row {row_number} has more than {MAX_COLUMNS} columns, more than "
-                            "any sheet of the tracker: remove the extra columns."
-                        )
                 return
             close_row()
         if depth == 1:
@@ -315,7 +320,7 @@ def _parse(scan: Scan, info: zipfile.ZipInfo, part: Part, strings_limit: int, bu
         refuse(f"is not well-formed XML ({expat.errors.messages[error.code]})")
     if row_depth:
         close_row()
-    part.elements, part.kept, part.items = elements, kept, items
+    part.elements, part.kept, part.items = kept + items + inner, kept, items
     part.string_cells, part.far_cells = string_cells, far_cells
 
 

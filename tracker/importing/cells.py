@@ -46,18 +46,20 @@ MAX_ROW_ELEMENTS = 4 * MAX_SHEET_COLUMNS
 #: Rows without any value an .xlsx may hold: openpyxl keeps each one (and its
 #: attributes) until the sheet ends; a sheet holds a few between its data rows.
 MAX_BLANK_ROWS = 100_000
-#: What openpyxl holds whole while it reads an .xlsx: every element of the parts it
-#: loads at once (styles, workbook, relationships, properties) and of the sheets
-#: outside their rows, summed. An export needs about 300; Excel's own cap of 64,000
-#: cell formats needs about 130,000; each costs openpyxl up to 1 KB.
+#: What openpyxl holds whole while it reads an .xlsx: every element of the XML parts
+#: other than the sheets' rows and the shared texts (styles, workbook, relationships,
+#: properties, ...) and of the sheets outside their rows, summed. An export needs
+#: about 400; Excel's own cap of 64,000 cell formats fits; each element costs
+#: openpyxl up to 1 KB.
 MAX_LOADED_ELEMENTS = 200_000
-#: Size of one such part: an export's largest is 10 KB, a bloated styles.xml a few MB.
+#: Size of one part read whole: an export's largest is 10 KB, a bloated styles.xml a few MB.
 MAX_LOADED_PART_BYTES = 32 * 1024**2
 #: The shared-strings table of an .xlsx (every distinct text, which openpyxl holds whole
-#: before the first row). Excel or LibreOffice saving `export_sheet all` of 100,000
-#: events keeps 405,353 texts of 9.4 MB (our own exports write none: cells hold their
-#: text): 2.5 times that many texts, and a table of 64 MB, leave room for such files
-#: while bounding the table to about 200 MB of memory.
+#: before the first row). `export_sheet all` of 100,000 events, saved the way Excel and
+#: LibreOffice save it, has a table of 405,353 texts in 24 MB (our own exports have
+#: none: their cells hold their text). Two and a half times that leaves room for such
+#: files and bounds what openpyxl takes for the table (75 MB for a million texts of 40
+#: characters).
 MAX_SHARED_STRINGS = 1_000_000
 MAX_SHARED_STRINGS_BYTES = 64 * 1024**2
 #: Texts the table may hold beyond the cells that use one (a table lists only what its
