@@ -118,6 +118,17 @@ def repeated_sheets():
     return ods(sheet("bureaus", "slug"), sheet("sources", "key"), sheet("events", "slug"))
 
 
+def many_sheets():
+    # Each of 900 small sheets made the importer read the big one again, to see if it held rows.
+    rows = "".join(row(cell(f"X{n}"), cell("y")) for n in range(20_000))
+    extra = (table(f"x{n}", row(cell("a"))) for n in range(900))
+    return ods(table("stations", header("code", "city") + rows), *extra)
+
+
+def too_many_sheets():
+    return ods(*(table(f"x{n}", "") for n in range(2_000)))
+
+
 def text_c_bomb():
     spaces = '<text:s text:c="1000000000"/>' * 3
     return stations(row(cell("ISL01"), f"<table:table-cell><text:p>Reykjavik{spaces}</text:p>"
@@ -285,6 +296,8 @@ HOSTILE = {
     "covered-cells.ods": ("stations", covered_cells, "more than 10,000 cells"),
     "row-groups.ods": ("stations", row_groups, "more than 10,000 cells"),
     "repeated-sheets.ods": ("all", repeated_sheets, "more than 10,000 cells"),
+    "many-sheets.ods": ("all", many_sheets, "“x9” and 890 more: name each sheet"),
+    "too-many-sheets.ods": ("all", too_many_sheets, "holds more than 1,000 sheets"),
     "text-c-bomb.ods": ("stations", text_c_bomb, "more than 32,767 characters"),
     "columns-bomb.ods": ("stations", columns_bomb, "more than 100 columns"),
     "rows-bomb.ods": ("stations", rows_bomb, "repeated 1,000,000,000 times"),

@@ -37,6 +37,7 @@ from .cells import (
     MAX_SHARED_STRINGS_BYTES,
     MAX_SHEET_COLUMNS,
     MAX_SHEET_ROWS,
+    MAX_SHEETS,
     MAX_XML_DEPTH,
     MAX_ZIP_RATIO,
     RATIO_FLOOR,
@@ -54,6 +55,7 @@ _ROW, _VALUE, _INLINE = _MAIN + "row", _MAIN + "v", _MAIN + "is"
 _SST, _SI = _MAIN + "sst", _MAIN + "si"
 _WORKSHEET = _MAIN + "worksheet"
 _VALUES = frozenset((_VALUE, _INLINE))
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 table"
 
 
 def _unreadable(suffix: str) -> SheetError:
@@ -216,7 +218,7 @@ def _parse(scan: Scan, info: zipfile.ZipInfo, part: Part, strings_limit: int, bu
     """
     suffix, name = scan.suffix, info.filename
     parser = expat.ParserCreate(namespace_separator=" ")
-    depth = kept = items = inner = string_cells = far_cells = row_number = 0
+    depth = kept = items = inner = string_cells = far_cells = row_number = tables = 0
     sheet = table = False  # what the root element says the part is
     row_depth = 0  # depth of the open row or text (0: none open)
     cell_depth = row_inner = row_cells = column = 0
@@ -238,7 +240,7 @@ def _parse(scan: Scan, info: zipfile.ZipInfo, part: Part, strings_limit: int, bu
                 )
 
     def start(tag, attrs):
-        nonlocal depth, kept, items, string_cells, far_cells, row_number, sheet, table
+        nonlocal depth, kept, items, string_cells, far_cells, row_number, sheet, table, tables
         nonlocal row_depth, cell_depth, row_inner, row_cells, column, row_value, far
         depth += 1
         if depth > MAX_XML_DEPTH:
@@ -301,6 +303,10 @@ def _parse(scan: Scan, info: zipfile.ZipInfo, part: Part, strings_limit: int, bu
             kept += 1
             if kept > budget:
                 _refuse_loaded(name)
+            if tag == _ODS_TABLE:
+                tables += 1
+                if tables > MAX_SHEETS:
+                    refuse(f"holds more than {MAX_SHEETS:,} sheets")
 
     def end(tag):
         nonlocal depth

@@ -38,6 +38,8 @@ RATIO_FLOOR = 64 * 1024
 MAX_EXPANDED_BYTES = 4 * 1024**3
 #: Parts (files) in a workbook's zip: an .xlsx of many sheets has a few hundred.
 MAX_PARTS = 1_000
+#: Sheets in an .ods (an .xlsx has a part per sheet): a tracker workbook has five.
+MAX_SHEETS = 1_000
 #: Excel's own limits on a sheet: rows, and columns (XFD).
 MAX_SHEET_ROWS = 1_048_576
 MAX_SHEET_COLUMNS = 16_384

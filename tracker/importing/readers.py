@@ -164,7 +164,7 @@ class Workbook:
         elif suffix == "ods":
             self.archive = open_archive(stream, ".ods", "content.xml", self.limits)
             scan_ods(self.archive, self.limits)
-            self._names = None
+            self._names = self._filled = None
             self._repeats = _Repeats()
 
     def _open_xlsx(self):
@@ -186,8 +186,17 @@ class Workbook:
         if self.suffix == "xlsx":
             return list(self._book.sheetnames)
         if self._names is None:
-            self._names = [name for name, _ in _ods_tables(self.archive, wanted=None)]
+            # One pass finds every sheet and whether it holds a row.
+            sheets = _ods_sheets(self.archive)
+            self._names = [name for name, _ in sheets]
+            self._filled = {name for name, filled in sheets if filled}
         return self._names
+
+    def filled(self, name: str) -> bool:
+        """Whether sheet ``name`` holds any row (for .ods, without reading it again)."""
+        if self.suffix == "ods":
+            return name in self.names() and name in self._filled
+        return next(self.rows(name), None) is not None
 
     def rows(self, name: str | None) -> Rows:
         """The rows of sheet ``name`` (the first sheet when None)."""
@@ -336,21 +345,45 @@ def _ods_events(archive):
                 stack[-1].remove(element)  # its earlier siblings are gone: it is the last
 
 
-def _ods_tables(archive, wanted, repeats=None):
-    """Yield ``(name, rows)`` for each table; rows are read only for the wanted one."""
+def _ods_sheets(archive) -> list[tuple[str, bool]]:
+    """Every table's name, and whether it holds a row (its first row is read, no more)."""
+    sheets = []
+    try:
+        events = _ods_events(archive)
+        for event, element in events:
+            if event == "start" and element.tag == _TABLE + "table":
+                name = element.get(_TABLE + "name", f"Sheet{len(sheets) + 1}")
+                filled = next(_ods_table_rows(events, element, None), None) is not None
+                sheets.append((name, filled))
+                if filled:  # skip the rest (an empty table was read to its end)
+                    _skip(events, element)
+    except SheetError:
+        raise
+    except Exception as error:
+        raise SheetError(f"This .ods workbook cannot be read ({type(error).__name__}).") from None
+    return sheets
+
+
+def _ods_tables(archive, wanted, repeats):
+    """Yield ``(name, rows)`` for each table up to the wanted one, rows only for that one."""
     index = -1
     events = _ods_events(archive)
     for event, element in events:
         if event == "start" and element.tag == _TABLE + "table":
             index += 1
             name = element.get(_TABLE + "name", f"Sheet{index + 1}")
-            if wanted is not None and name == wanted:
+            if name == wanted:
                 yield name, _ods_table_rows(events, element, repeats)
                 return
             yield name, None
-            for event, inner in events:
-                if event == "end" and inner is element:
-                    break
+            _skip(events, element)
+
+
+def _skip(events, table) -> None:
+    """Read on to the end of ``table``."""
+    for event, element in events:
+        if event == "end" and element is table:
+            return
 
 
 def _ods_table_rows(events, table, repeats) -> Rows:
