@@ -336,11 +336,14 @@ def migrated_database(folder: Path) -> dict:
 # into a process's ru_maxrss the memory of the process it was forked from (here, this
 # one, which may hold large files), so the command is forked from this small launcher.
 LAUNCHER = """
-import json, os, subprocess, sys
+import json, os, subprocess, sys, time
+started = time.perf_counter()
 process = subprocess.Popen(sys.argv[2:])
 _, status, usage = os.wait4(process.pid, 0)
+seconds = time.perf_counter() - started
 with open(sys.argv[1], "w") as out:
-    json.dump({"code": os.waitstatus_to_exitcode(status), "peak_kib": usage.ru_maxrss}, out)
+    json.dump({"code": os.waitstatus_to_exitcode(status), "seconds": seconds,
+               "peak_kib": usage.ru_maxrss}, out)
 """
 
 
@@ -348,7 +351,6 @@ def measure(command: list[str], env: dict, timeout: float = 60) -> dict:
     """Run a command; its exit status, output, wall time and own peak memory (wait4)."""
     with tempfile.TemporaryDirectory() as folder:
         report, out, err = (Path(folder) / name for name in ("report", "out", "err"))
-        started = time.perf_counter()
         with out.open("wb") as stdout, err.open("wb") as stderr:
             launcher = subprocess.Popen(
                 [sys.executable, "-c", LAUNCHER, str(report), *command],
@@ -359,11 +361,11 @@ def measure(command: list[str], env: dict, timeout: float = 60) -> dict:
             except subprocess.TimeoutExpired:
                 os.killpg(launcher.pid, signal.SIGKILL)
                 launcher.wait()
-        seconds = time.perf_counter() - started
-        done = json.loads(report.read_text()) if report.exists() else {"code": -9, "peak_kib": 0}
+        killed = {"code": -9, "seconds": timeout, "peak_kib": 0}
+        done = json.loads(report.read_text()) if report.exists() else killed
         return {
             "code": done["code"],
-            "seconds": seconds,
+            "seconds": done["seconds"],
             "peak_mb": done["peak_kib"] / 1024,  # ru_maxrss is in KiB on Linux
             "stdout": out.read_text(errors="replace"),
             "stderr": err.read_text(errors="replace"),
