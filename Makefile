@@ -79,11 +79,12 @@ serve: $(DEPS) .secret-key
 	$(PY) manage.py migrate --noinput
 	$(VENV)/bin/gunicorn --config config/gunicorn.py
 
-## bench: 20,000 synthetic stations under gunicorn against Datasette, a load test, then imports at scale (bench/bench_import.py; BENCH_POSTGRES_URL adds PostgreSQL); writes bench/results.md
+## bench: 20,000 synthetic stations under gunicorn against Datasette, a load test, then imports at scale (bench/bench_import.py; BENCH_POSTGRES_URL adds PostgreSQL) and hostile files (bench/hostile_sheets.py); writes bench/results.md
 # BENCH_ARGS=--quick for a small run. Datasette goes into bench/work/venv-datasette, not .venv.
 bench: $(DEPS)
 	$(PY) bench/run.py --load $(BENCH_ARGS)
 	$(PY) bench/bench_import.py --output bench/results.md $(BENCH_IMPORT_ARGS)
+	$(PY) bench/hostile_sheets.py --output bench/results.md
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -21,12 +21,23 @@ preview then confirm, and changes what matters for a research database:
   note is the import's note (``importing.run.import_sheet``): the preview
   checks the sheet with it and the signed preview carries it to the
   confirmation.
+- The uploaded file waits for its confirmation in a folder of its own
+  (``PreviewStorage``): each confirmation removes it, whatever the outcome, and
+  each new preview removes those too old to be confirmed.
 """
 
+import contextlib
 import hashlib
 import io
+import os
+import re
+import tempfile
+import time
+import uuid
+from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -40,6 +51,7 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from import_export.signals import post_import
+from import_export.tmp_storages import BaseStorage
 
 from .importing.cells import SheetError, StalePreviewError
 from .importing.readers import Workbook
@@ -50,6 +62,64 @@ from .sheets import SHEET_FORMATS, admin_limits, too_big_message
 PREVIEW_SALT = "tracker.import-preview"
 #: A preview may be confirmed within this many seconds.
 PREVIEW_MAX_AGE = 6 * 60 * 60
+
+
+class PreviewStorage(BaseStorage):
+    """Where an uploaded file waits between its preview and its confirmation.
+
+    The library's default keeps it in the system's temporary folder, and only a
+    confirmation that got as far as importing removed it: a preview never
+    confirmed stayed there for good. Here previews live in a folder of their
+    own (``TRACKER_IMPORT_PREVIEW_DIR``, by default ``tracker-import-previews``
+    in the temporary folder), readable by this user only, under random names a
+    form cannot turn into another path; ``remove_expired`` deletes those older
+    than a preview may be confirmed.
+    """
+
+    NAME = re.compile(r"[0-9a-f]{32}")
+
+    @staticmethod
+    def folder() -> Path:
+        configured = getattr(settings, "TRACKER_IMPORT_PREVIEW_DIR", None)
+        return Path(configured or Path(tempfile.gettempdir()) / "tracker-import-previews")
+
+    def get_full_path(self) -> Path:
+        if not self.NAME.fullmatch(self.name or ""):
+            raise FileNotFoundError("no such preview")
+        return self.folder() / self.name
+
+    def save(self, data: bytes) -> None:
+        folder = self.folder()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.name = uuid.uuid4().hex
+        descriptor = os.open(folder / self.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+
+    def read(self) -> bytes:
+        return self.get_full_path().read_bytes()
+
+    def remove(self) -> None:
+        with contextlib.suppress(FileNotFoundError):  # not one of ours: nothing to remove
+            self.get_full_path().unlink(missing_ok=True)
+
+    @classmethod
+    def remove_expired(cls, max_age: float) -> int:
+        """Delete previews older than ``max_age`` seconds; how many were deleted."""
+        deadline = time.time() - max_age
+        removed = 0
+        try:
+            entries = list(os.scandir(cls.folder()))
+        except FileNotFoundError:
+            return 0
+        for entry in entries:
+            try:
+                if cls.NAME.fullmatch(entry.name) and entry.stat().st_mtime < deadline:
+                    os.unlink(entry.path)
+                    removed += 1
+            except FileNotFoundError:  # removed meanwhile by its confirmation
+                pass
+        return removed
 
 
 class SheetImportForm(ImportForm):
@@ -95,6 +165,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
 
     import_template_name = "admin/import_export/tracker_import.html"
     import_form_class = SheetImportForm
+    tmp_storage_class = PreviewStorage
     confirm_form_class = SheetConfirmForm
     # Always the contract's columns: a re-importable file, never a subset.
     export_form_class = ExportForm
@@ -165,13 +236,17 @@ class SpreadsheetAdminMixin(ImportExportMixin):
                 context["sheet"] = self.preview_summary(result)
                 context["sheet"]["note"] = note
                 if not result.problems:
-                    storage = self.get_tmp_storage_class()(
+                    storage_class = self.get_tmp_storage_class()
+                    # Previews too old to be confirmed, never confirmed: cleared here.
+                    storage_class.remove_expired(PREVIEW_MAX_AGE)
+                    storage = storage_class(
                         encoding=None, read_mode="rb", **self.get_tmp_storage_class_kwargs()
                     )
                     storage.save(data)
                     upload.tmp_storage_name = storage.name
                     form.preview_token = signing.dumps(
                         {
+                            "name": storage.name,
                             "file": hashlib.sha256(data).hexdigest(),
                             "versions": result.version_digest,
                             "at": timezone.now().isoformat(),
@@ -272,30 +347,40 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             return HttpResponseRedirect(import_url)
         cleaned = confirm_form.cleaned_data
         try:
-            token = signing.loads(
-                cleaned["preview_token"], salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE
-            )
+            token = signing.loads(cleaned["preview_token"], salt=PREVIEW_SALT)
         except signing.BadSignature:
-            messages.error(
-                request, "This preview has expired or was altered: upload the file again."
-            )
+            messages.error(request, "This preview was altered: upload the file again.")
+            return HttpResponseRedirect(import_url)
+        if (
+            token.get("model") != self.model._meta.label_lower
+            or token.get("user") != request.user.pk
+            or token.get("name") != cleaned["import_file_name"]
+        ):
+            messages.error(request, "This is not the file that was previewed: upload it again.")
             return HttpResponseRedirect(import_url)
         storage = self.get_tmp_storage_class()(
-            name=cleaned["import_file_name"],
-            encoding=None,
-            read_mode="rb",
-            **self.get_tmp_storage_class_kwargs(),
+            name=token["name"], encoding=None, read_mode="rb", **self.get_tmp_storage_class_kwargs()
         )
+        try:
+            return self.confirm_preview(request, confirm_form, token, storage, import_url)
+        finally:
+            # Imported, refused or expired: the previewed file is not needed any more.
+            storage.remove()
+
+    def confirm_preview(self, request, confirm_form, token, storage, import_url):
+        """Import the previewed file of a signed, matching token (``process_import``)."""
+        cleaned = confirm_form.cleaned_data
+        try:
+            signing.loads(cleaned["preview_token"], salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
+        except signing.SignatureExpired:
+            messages.error(request, "This preview has expired: upload the file again.")
+            return HttpResponseRedirect(import_url)
         try:
             data = storage.read()
         except OSError:
             messages.error(request, "The previewed file is no longer available: upload it again.")
             return HttpResponseRedirect(import_url)
-        if (
-            token.get("file") != hashlib.sha256(data).hexdigest()
-            or token.get("model") != self.model._meta.label_lower
-            or token.get("user") != request.user.pk
-        ):
+        if token.get("file") != hashlib.sha256(data).hexdigest():
             messages.error(request, "This is not the file that was previewed: upload it again.")
             return HttpResponseRedirect(import_url)
         try:
@@ -323,8 +408,6 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         except SheetError as error:
             messages.error(request, str(error))
             return HttpResponseRedirect(import_url)
-        finally:
-            storage.remove()
         if result.problems:
             messages.error(
                 request,

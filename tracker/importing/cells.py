@@ -25,10 +25,50 @@ MAX_LINE_CHARS = 2 * 1024 * 1024
 MAX_XML_DEPTH = 64
 #: A data row repeated more often than this is refused (blank rows are only counted).
 MAX_ROW_REPEAT = 1_000
+#: Cells an .ods file may produce by repeating rows that hold data (a row's cells times
+#: its copies, summed over the file, so over each sheet too). Blank rows are only
+#: counted, never produced; a repeated data row is a duplicate the import rejects anyway,
+#: and an export writes none, so any real sheet stays far below.
+MAX_REPEATED_CELLS = 10_000
+#: Elements inside one .ods cell (its paragraphs, spans and spaces), read whole.
+MAX_CELL_ELEMENTS = 10_000
 #: Compression ratio beyond which a workbook member is a zip bomb, not a spreadsheet.
 MAX_ZIP_RATIO = 200
+#: Parts smaller than this are not held to MAX_ZIP_RATIO (a tiny part may pack tightly).
+RATIO_FLOOR = 64 * 1024
 #: Expanded size a workbook may reach even at a plausible ratio (the command line).
 MAX_EXPANDED_BYTES = 4 * 1024**3
+#: Parts (files) in a workbook's zip: an .xlsx of many sheets has a few hundred.
+MAX_PARTS = 1_000
+#: Sheets in an .ods (an .xlsx has a part per sheet): a tracker workbook has five.
+MAX_SHEETS = 1_000
+#: Excel's own limits on a sheet: rows, and columns (XFD).
+MAX_SHEET_ROWS = 1_048_576
+MAX_SHEET_COLUMNS = 16_384
+#: Elements openpyxl builds for one .xlsx row or shared string before it lets go of them.
+MAX_ROW_ELEMENTS = 4 * MAX_SHEET_COLUMNS
+#: Rows without any value an .xlsx may hold: openpyxl keeps each one (and its
+#: attributes) until the sheet ends; a sheet holds a few between its data rows.
+MAX_BLANK_ROWS = 100_000
+#: What openpyxl holds whole while it reads an .xlsx: every element of the XML parts
+#: other than the sheets' rows and the shared texts (styles, workbook, relationships,
+#: properties, ...) and of the sheets outside their rows, summed. An export needs
+#: about 400; Excel's own cap of 64,000 cell formats fits; each element costs
+#: openpyxl up to 1 KB.
+MAX_LOADED_ELEMENTS = 200_000
+#: Size of one part read whole: an export's largest is 10 KB, a bloated styles.xml a few MB.
+MAX_LOADED_PART_BYTES = 32 * 1024**2
+#: The shared-strings table of an .xlsx (every distinct text, which openpyxl holds whole
+#: before the first row). `export_sheet all` of 100,000 events, saved the way Excel and
+#: LibreOffice save it, has a table of 405,353 texts in 24 MB (our own exports have
+#: none: their cells hold their text). Two and a half times that leaves room for such
+#: files and bounds what openpyxl takes for the table (75 MB for a million texts of 40
+#: characters).
+MAX_SHARED_STRINGS = 1_000_000
+MAX_SHARED_STRINGS_BYTES = 64 * 1024**2
+#: Texts the table may hold beyond the cells that use one (a table lists only what its
+#: cells use; a few left over from edits are tolerated).
+SHARED_STRINGS_SLACK = 1_000
 
 
 class SheetError(Exception):

@@ -4,29 +4,29 @@ Each reader yields ``(row number, cells)`` one row at a time, so a file of
 any length is read in constant memory; blank rows are skipped but counted,
 so row numbers stay the spreadsheet's own. Every limit is checked before the
 memory it guards is taken: a CSV line's length and separators before it is
-split, a workbook's expanded size and compression ratio before it is
-unpacked, XML depth and row numbers before openpyxl parses a sheet, an .ods
-cell's repeated spaces, columns and rows before they are expanded (limits in
-``cells.py``). A file that breaks one ends with one ``SheetError``.
+split; a workbook's parts, sizes and what openpyxl would hold before anything
+is parsed (``archives.py``); an .ods cell's repeated spaces, columns and rows
+before they are expanded, and the cells repeated rows produce in the whole
+file (limits in ``cells.py``). A file that breaks one ends with one
+``SheetError``.
 """
 
 from __future__ import annotations
 
 import csv
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.etree.ElementTree import iterparse
-from xml.parsers import expat
 
+from .archives import open_archive, scan_ods, scan_xlsx
 from .cells import (
     MAX_CELL_CHARS,
+    MAX_CELL_ELEMENTS,
     MAX_COLUMNS,
     MAX_EXPANDED_BYTES,
     MAX_LINE_CHARS,
+    MAX_REPEATED_CELLS,
     MAX_ROW_REPEAT,
-    MAX_XML_DEPTH,
-    MAX_ZIP_RATIO,
     SheetError,
     cell_text,
     size_text,
@@ -147,74 +147,6 @@ def csv_rows(stream) -> Rows:
 # --- Workbooks ---------------------------------------------------------------------------
 
 
-def open_zip(stream, suffix: str, marker: str, limits: Limits) -> zipfile.ZipFile:
-    """Open a workbook's zip, refusing one that would inflate enormously, unread."""
-    try:
-        archive = zipfile.ZipFile(stream)
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        raise SheetError(f"This file is not a readable {suffix} workbook.") from None
-    if marker not in {info.filename for info in infos}:
-        raise SheetError(f"This file is not a readable {suffix} workbook.")
-    expanded = sum(info.file_size for info in infos)
-    if expanded > limits.max_expanded:
-        raise SheetError(
-            f"This {suffix} file expands to {size_text(expanded)} when opened, more than the "
-            f"{size_text(limits.max_expanded)} an import allows here: it was refused unread."
-            + (" Import it with `python manage.py import_sheet`." if limits.max_bytes else "")
-        )
-    for info in infos:
-        if info.file_size > 1024 * 1024 and info.file_size > MAX_ZIP_RATIO * max(
-            info.compress_size, 1
-        ):
-            raise SheetError(
-                f"This {suffix} file expands to {size_text(info.file_size)} when opened "
-                f"({info.filename}, {info.file_size // max(info.compress_size, 1):,} times its "
-                "packed size): a zip bomb, refused unread."
-            )
-    return archive
-
-
-def check_xml(archive: zipfile.ZipFile, name: str, suffix: str) -> None:
-    """Scan one XML member with expat before a parser builds anything from it.
-
-    Refuses nesting deeper than MAX_XML_DEPTH, any DOCTYPE (no entities at all),
-    and row or column references beyond a spreadsheet's own limits (openpyxl
-    would otherwise fill the gap with empty rows one by one).
-    """
-    parser = expat.ParserCreate()
-    depth = 0
-
-    def refuse(reason):
-        raise SheetError(f"This {suffix} workbook cannot be read: {name} {reason}.")
-
-    def start(tag, attrs):
-        nonlocal depth
-        depth += 1
-        if depth > MAX_XML_DEPTH:
-            refuse(f"nests deeper than {MAX_XML_DEPTH} levels")
-        if tag.endswith("row") and len(attrs.get("r", "")) > 7:
-            refuse("numbers a row beyond 1,048,576")
-
-    def end(tag):
-        nonlocal depth
-        depth -= 1
-
-    def doctype(*args):
-        refuse("declares a DOCTYPE")
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.StartDoctypeDeclHandler = doctype
-    try:
-        with archive.open(name) as member:
-            while chunk := member.read(1 << 20):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-    except expat.ExpatError as error:
-        refuse(f"is not well-formed XML ({expat.errors.messages[error.code]})")
-
-
 class Workbook:
     """The sheets of a file, read lazily: ``names()`` and ``rows(name)``.
 
@@ -226,21 +158,23 @@ class Workbook:
         self.suffix = suffix
         self.limits = limits or Limits()
         if suffix == "xlsx":
-            self.archive = open_zip(stream, ".xlsx", "xl/workbook.xml", self.limits)
+            self.archive = open_archive(stream, ".xlsx", "xl/workbook.xml", self.limits)
+            self._plan = scan_xlsx(self.archive, self.limits)
             self._book = self._open_xlsx()
         elif suffix == "ods":
-            self.archive = open_zip(stream, ".ods", "content.xml", self.limits)
-            check_xml(self.archive, "content.xml", ".ods")
-            self._names = None
+            self.archive = open_archive(stream, ".ods", "content.xml", self.limits)
+            scan_ods(self.archive, self.limits)
+            self._names = self._filled = None
+            self._repeats = _Repeats()
 
     def _open_xlsx(self):
         import openpyxl
 
-        for info in self.archive.infolist():
-            if info.filename.endswith((".xml", ".rels")):
-                check_xml(self.archive, info.filename, ".xlsx")
         try:
-            return openpyxl.load_workbook(self.stream, read_only=True, data_only=True)
+            # keep_links=False: external links are parts openpyxl would load whole, unused here.
+            return openpyxl.load_workbook(
+                self.stream, read_only=True, data_only=True, keep_links=False
+            )
         except Exception as error:
             raise SheetError(
                 f"This .xlsx workbook cannot be read ({type(error).__name__})."
@@ -252,8 +186,17 @@ class Workbook:
         if self.suffix == "xlsx":
             return list(self._book.sheetnames)
         if self._names is None:
-            self._names = [name for name, _ in _ods_tables(self.archive, wanted=None)]
+            # One pass finds every sheet and whether it holds a row.
+            sheets = _ods_sheets(self.archive)
+            self._names = [name for name, _ in sheets]
+            self._filled = {name for name, filled in sheets if filled}
         return self._names
+
+    def filled(self, name: str) -> bool:
+        """Whether sheet ``name`` holds any row (for .ods, without reading it again)."""
+        if self.suffix == "ods":
+            return name in self.names() and name in self._filled
+        return next(self.rows(name), None) is not None
 
     def rows(self, name: str | None) -> Rows:
         """The rows of sheet ``name`` (the first sheet when None)."""
@@ -262,7 +205,7 @@ class Workbook:
         if self.suffix == "xlsx":
             return self._xlsx_rows(name)
         wanted = name if name is not None else self.names()[0] if self.names() else ""
-        return _ods_rows(self.archive, wanted)
+        return _ods_rows(self.archive, wanted, self._repeats)
 
     def _xlsx_rows(self, name) -> Rows:
         book = self._book
@@ -270,8 +213,13 @@ class Workbook:
             raise SheetError("The workbook has no sheet.")
         sheet = book[name] if name is not None else book.worksheets[0]
         sheet.reset_dimensions()  # the declared size may lie; read what is there
+        # openpyxl pads each row up to its last cell: when a sheet has cells beyond the
+        # tracker's columns (blank ones; values there were refused), no further.
+        width = MAX_COLUMNS if self._plan.far_cells else None
         try:
-            for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=width), 1):
+                if values.count(None) == len(values):
+                    continue
                 if any(v is not None and cell_text(v).strip() for v in values):
                     yield number, _fit_row(number, values)
         except SheetError:
@@ -341,33 +289,104 @@ def _ods_cell(element) -> str:
     return "\n".join(_ods_text(child) for child in element if child.tag == _TEXT + "p")
 
 
-def _ods_tables(archive, wanted):
-    """Yield ``(name, rows)`` for each table; rows are read only for the wanted one."""
-    index = -1
+class _Repeats:
+    """The cells an .ods file has produced by repeating data rows, against MAX_REPEATED_CELLS.
+
+    One count for the whole file, so it bounds each sheet and all of them together:
+    ``number-rows-repeated`` times the row's cells (``number-columns-repeated`` and
+    covered cells included), for every repeated row that holds data.
+    """
+
+    def __init__(self):
+        self.cells = 0
+
+    def spend(self, number: int, width: int, repeat: int) -> None:
+        self.cells += width * (repeat - 1)
+        if self.cells > MAX_REPEATED_CELLS:
+            raise SheetError(
+                f"Row {number} of the .ods sheet is repeated {repeat:,} times; with the rows "
+                f"repeated before it, the file's repeated rows hold more than "
+                f"{MAX_REPEATED_CELLS:,} cells, more than any real sheet: it was refused."
+            )
+
+
+def _ods_events(archive):
+    """content.xml's ``(event, element)`` pairs, each element dropped once handled.
+
+    iterparse keeps every element it builds under its parent, so styles, rows
+    and row groups would pile up; here an element leaves its parent as soon as
+    its end has been handled, except inside a cell, which is read whole at its
+    own end and may hold MAX_CELL_ELEMENTS. The tree never holds more than the
+    open elements and one cell, whatever the file's size.
+    """
+    stack = []
+    cell_at = cell_elements = 0  # the open cell's height in the stack (0: none)
     with archive.open("content.xml") as content:
-        events = iterparse(content, events=("start", "end"))  # noqa: S314 -- checked by check_xml
+        for event, element in iterparse(content, events=("start", "end")):  # noqa: S314 -- scanned by archives.scan_ods
+            if event == "start":
+                stack.append(element)
+                if cell_at:
+                    cell_elements += 1
+                    if cell_elements > MAX_CELL_ELEMENTS:
+                        raise SheetError(
+                            f"A cell of the .ods sheet holds more than {MAX_CELL_ELEMENTS:,} "
+                            "paragraphs, spans or spaces; no real cell does."
+                        )
+                elif element.tag in _CELLS:
+                    cell_at, cell_elements = len(stack), 0
+                yield event, element
+                continue
+            yield event, element
+            stack.pop()
+            if cell_at and len(stack) >= cell_at:
+                continue  # inside the open cell
+            cell_at = 0
+            if stack:
+                stack[-1].remove(element)  # its earlier siblings are gone: it is the last
+
+
+def _ods_sheets(archive) -> list[tuple[str, bool]]:
+    """Every table's name, and whether it holds a row (its first row is read, no more)."""
+    sheets = []
+    try:
+        events = _ods_events(archive)
         for event, element in events:
             if event == "start" and element.tag == _TABLE + "table":
-                index += 1
-                name = element.get(_TABLE + "name", f"Sheet{index + 1}")
-                if wanted is not None and name == wanted:
-                    yield name, _ods_table_rows(events, element)
-                    return
-                yield name, None
-                _skip(events, element)
+                name = element.get(_TABLE + "name", f"Sheet{len(sheets) + 1}")
+                filled = next(_ods_table_rows(events, element, None), None) is not None
+                sheets.append((name, filled))
+                if filled:  # skip the rest (an empty table was read to its end)
+                    _skip(events, element)
+    except SheetError:
+        raise
+    except Exception as error:
+        raise SheetError(f"This .ods workbook cannot be read ({type(error).__name__}).") from None
+    return sheets
 
 
-def _skip(events, table):
+def _ods_tables(archive, wanted, repeats):
+    """Yield ``(name, rows)`` for each table up to the wanted one, rows only for that one."""
+    index = -1
+    events = _ods_events(archive)
     for event, element in events:
-        if event == "end":
-            if element is table:
-                table.clear()
+        if event == "start" and element.tag == _TABLE + "table":
+            index += 1
+            name = element.get(_TABLE + "name", f"Sheet{index + 1}")
+            if name == wanted:
+                yield name, _ods_table_rows(events, element, repeats)
                 return
-            if element.tag == _TABLE + "table-row":
-                table.clear()
+            yield name, None
+            _skip(events, element)
 
 
-def _ods_table_rows(events, table) -> Rows:
+def _skip(events, table) -> None:
+    """Read on to the end of ``table``."""
+    for event, element in events:
+        if event == "end" and element is table:
+            return
+
+
+def _ods_table_rows(events, table, repeats) -> Rows:
     """Stream one table's rows, expanding repeats lazily and within limits.
 
     LibreOffice writes the unused rest of a sheet as one blank row repeated
@@ -406,7 +425,6 @@ def _ods_table_rows(events, table) -> Rows:
                     )
                 row.extend([""] * blank_cells + [value] * repeat)
                 blank_cells = 0
-            element.clear()
         elif tag == _TABLE + "table-row":
             repeat = _count(element, _TABLE + "number-rows-repeated")
             if not any(cell.strip() for cell in row):
@@ -417,18 +435,18 @@ def _ods_table_rows(events, table) -> Rows:
                         f"Row {number + 1} of the .ods sheet is repeated {repeat:,} times; "
                         f"at most {MAX_ROW_REPEAT:,} identical rows are read."
                     )
+                if repeat > 1 and repeats is not None:
+                    repeats.spend(number + 1, len(row), repeat)
                 for _ in range(repeat):
                     number += 1
                     yield number, _fit_row(number, row)
-            table.clear()
-        elif tag == _TABLE + "table":
-            table.clear()
+        elif element is table:
             return
 
 
-def _ods_rows(archive, wanted: str) -> Rows:
+def _ods_rows(archive, wanted: str, repeats) -> Rows:
     try:
-        for _, rows in _ods_tables(archive, wanted):
+        for _, rows in _ods_tables(archive, wanted, repeats):
             if rows is not None:
                 yield from rows
                 return

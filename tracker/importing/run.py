@@ -95,11 +95,14 @@ def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="", 
         kind = name.strip().lower()
         if kind in KINDS:
             found[kind] = name
-        elif next(workbook.rows(name), None) is not None:
+        elif workbook.filled(name):
             unknown.append(f"“{name}”")
     if unknown:
+        listed = ", ".join(unknown[:10])
+        if len(unknown) > 10:
+            listed += f" and {len(unknown) - 10:,} more"
         raise SheetError(
-            f"The workbook has sheet{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
+            f"The workbook has sheet{'s' if len(unknown) > 1 else ''} {listed}: "
             f"name each sheet after its kind ({', '.join(KINDS)})."
         )
     if not found:
