@@ -171,6 +171,8 @@ class SpreadsheetAdminMixin(ImportExportMixin):
     export_form_class = ExportForm
     #: How many new and changed rows the preview shows (the counts cover all).
     preview_rows = 50
+    #: How many problems the preview lists (the rest are counted, not kept in memory).
+    preview_problems = 1000
 
     def get_import_formats(self):
         return list(SHEET_FORMATS)
@@ -288,7 +290,12 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             raise SheetError(too_big_message(len(data)))
         with Workbook(io.BytesIO(data), suffix, admin_limits()) as workbook:
             return import_sheet(
-                workbook, kind, user=request.user, reason=f"Imported from {file_name}", **kwargs
+                workbook,
+                kind,
+                user=request.user,
+                reason=f"Imported from {file_name}",
+                problem_limit=self.preview_problems,
+                **kwargs,
             )
 
     def stale_message(self, kind: str, previewed_at: str) -> str:
@@ -321,6 +328,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             "counts": result.counts,
             "summary": result.summary(),
             "problems": result.problems,
+            "more_problems": result.problems_not_kept,
             "new": new[:limit],
             # Among the new rows listed: those that stay uncited or cite without a locator.
             "warned": sum(1 for c in new[:limit] if c.warnings),

@@ -32,7 +32,7 @@ CHANGE_LIMIT = 200
 NOTHING_CHANGED: frozenset = frozenset()
 
 
-@dataclass
+@dataclass(slots=True)
 class Problem:
     """Why a row (or cell) was rejected, in the spreadsheet's own numbering."""
 
@@ -78,6 +78,19 @@ class SheetResult:
     changes: list[Change] = field(default_factory=list)
     version_digest: str = ""
     dry_run: bool = True
+    #: Keep at most this many problems (None: all) and count the rest in
+    #: ``problems_not_kept``: a page lists the first ones, and a file of a
+    #: million wrong cells does not hold a million messages.
+    problem_limit: int | None = None
+    problems_not_kept: int = 0
+
+    def add_problems(self, problems: list[Problem]) -> None:
+        """Keep ``problems``, up to ``problem_limit``; count the ones beyond it."""
+        room = (
+            len(problems) if self.problem_limit is None else self.problem_limit - len(self.problems)
+        )
+        self.problems.extend(problems[: max(room, 0)])
+        self.problems_not_kept += len(problems) - max(min(room, len(problems)), 0)
 
     def summary(self) -> str:
         """``N new, N changed, N unchanged, N rejected`` (``N proposed`` after changed, if any).
@@ -149,7 +162,8 @@ class ImportRun:
     """Checks one sheet's rows (``check``), then writes them (``write``) if none was rejected."""
 
     def __init__(self, kind: str, rows: Iterator, *, user=None, reason="", note="", pending=None,
-                 created=None, progress=None, lock=False, keep_plans=True):  # fmt: skip
+                 created=None, progress=None, lock=False, keep_plans=True,
+                 problem_limit=None):  # fmt: skip
         self.kind = kind
         self.handler = sheet_handler(kind)
         self.columns = COLUMNS[kind]
@@ -159,7 +173,7 @@ class ImportRun:
         self.lookups = Lookups(pending)
         self.progress = progress
         self.lock = lock
-        self.result = SheetResult(kind)
+        self.result = SheetResult(kind, problem_limit=problem_limit)
         self.plans: list[Plan] = []
         #: A dry run only counts: no plans kept, so it runs in constant memory.
         self.keep_plans = keep_plans
@@ -284,7 +298,7 @@ class ImportRun:
             shown_key = " / ".join(cells[k] for k in handler.key_columns if cells.get(k))
             for problem in problems:
                 problem.key = problem.key or shown_key
-            self.result.problems.extend(problems)
+            self.result.add_problems(problems)
             self.result.counts["rejected"] += 1
 
     def plan(self, number, key, cells, instance, values, present, problems):

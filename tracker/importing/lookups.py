@@ -13,6 +13,12 @@ from .hints import country_hint, did_you_mean
 #: Other English names of countries (UK, Holland…), read once per process.
 _aliases = cache(name_aliases)
 
+#: Near-miss suggestions one import works out. Each compares the value with every
+#: valid one (thousands of source keys), so a sheet of many wrong values gets
+#: suggestions for its first ones only: a person fixes those first anyway, and a
+#: file of a million wrong cells stays quick to refuse.
+HINTS_PER_IMPORT = 200
+
 
 class Pending:
     """A record an earlier sheet of the same workbook would create (checking only)."""
@@ -32,15 +38,27 @@ class Lookups:
     def __init__(self, pending: dict | None = None):
         self.pending = pending or {}
         self._countries = None
+        self._country_list: list = []
         self._bureaus = None
         self._sources = None
         self.stations: dict = {}
         self.events: dict = {}
+        #: (kind, value) -> the suggestion given, so a repeated mistake is worked out once.
+        self._hints: dict = {}
+
+    def hint(self, kind: str, value: str, suggest) -> str:
+        """``suggest()``'s near-miss suggestion for ``value``, within ``HINTS_PER_IMPORT``."""
+        found = self._hints.get((kind, value))
+        if found is None:
+            found = suggest() if len(self._hints) < HINTS_PER_IMPORT else ""
+            self._hints[(kind, value)] = found
+        return found
 
     def country(self, raw: str):
         if self._countries is None:
             countries = {c.code: c for c in Country.objects.all()}
             self._countries = dict(countries)
+            self._country_list = list(countries.values())
             for alias, code in _aliases().items():
                 if code in countries:
                     self._countries.setdefault(alias, countries[code])
@@ -53,7 +71,7 @@ class Lookups:
                 raise ValueError("country is blank: write an ISO3 code (NLD) or an English name.")
             raise ValueError(
                 f"{quote(value)} is not a country: write an ISO3 code (NLD) or an English name."
-                + country_hint(value, set(self._countries.values()))
+                + self.hint("country", value, lambda: country_hint(value, self._country_list))
             )
         return found
 
@@ -72,9 +90,13 @@ class Lookups:
                 raise ValueError(f"bureau is blank: write one of {known}.")
             raise ValueError(
                 f"{quote(raw)} is not a bureau: write its slug ({known}) or English name."
-                + did_you_mean(
+                + self.hint(
+                    "bureau",
                     raw.strip().casefold(),
-                    {k: f"{b.slug} ({b.name})" for k, b in self._bureaus.items()},
+                    lambda: did_you_mean(
+                        raw.strip().casefold(),
+                        {k: f"{b.slug} ({b.name})" for k, b in self._bureaus.items()},
+                    ),
                 )
             )
         return found
@@ -88,7 +110,7 @@ class Lookups:
                 return Pending(key)
             raise ValueError(
                 f"{quote(key)} is not a known source key."
-                + did_you_mean(key, {k: k for k in self._sources})
+                + self.hint("source", key, lambda: did_you_mean(key, {k: k for k in self._sources}))
             )
         return found
 

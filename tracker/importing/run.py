@@ -53,7 +53,8 @@ def sheet_name(workbook: Workbook, kind: str) -> str | None:
 
 @collector_paused()
 def import_sheet(workbook: Workbook, kind: str, *, dry_run=False, user=None, reason="", note="",
-                 progress: Progress = None, expected_digest="") -> SheetResult:  # fmt: skip
+                 progress: Progress = None, expected_digest="",
+                 problem_limit=None) -> SheetResult:  # fmt: skip
     """Import one kind from a workbook (or CSV) file, all or nothing.
 
     ``reason`` goes to the records' history; ``note`` is the public note of
@@ -61,11 +62,12 @@ def import_sheet(workbook: Workbook, kind: str, *, dry_run=False, user=None, rea
     reason of a withdrawal; without it a row withdrawing one is rejected).
     ``expected_digest``: the preview's fingerprint of the matched records; if
     they changed since, ``StalePreviewError`` and nothing is written.
+    ``problem_limit``: keep only the first problems (``SheetResult.problem_limit``).
     """
     rows = workbook.rows(sheet_name(workbook, kind))
     with transaction.atomic():
         run = _check(kind, rows, user, reason, note, progress, pending=None, lock=not dry_run,
-                     keep_plans=not dry_run)  # fmt: skip
+                     keep_plans=not dry_run, problem_limit=problem_limit)  # fmt: skip
         result = run.result
         if expected_digest and expected_digest != result.version_digest:
             raise StalePreviewError(
@@ -142,13 +144,13 @@ def import_workbook(workbook: Workbook, *, dry_run=False, user=None, reason="", 
 
 
 def _check(kind, rows, user, reason, note, progress, pending, lock, keep_plans=True,
-           created=None) -> ImportRun:  # fmt: skip
+           created=None, problem_limit=None) -> ImportRun:  # fmt: skip
     def checked(done):
         progress(kind, "checked", done)
 
     run = ImportRun(kind, rows, user=user, reason=reason, note=note, pending=pending, lock=lock,
                     created=created, progress=checked if progress else None,
-                    keep_plans=keep_plans)  # fmt: skip
+                    keep_plans=keep_plans, problem_limit=problem_limit)  # fmt: skip
     run.check()
     return run
 
