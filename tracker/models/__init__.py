@@ -4,8 +4,8 @@
 history), ``amendments`` the one door every change to an existing record goes
 through (proposed or written, checked, logged), ``proposals`` the changes to
 published records waiting for an editor, ``corrections`` the public log of
-published changes, ``reference`` the countries and bureaus, ``records`` the
-sources, stations, events and citations, ``sourcing`` which facts a citation
+published changes, ``reference`` the countries and bureaus, ``stations``,
+``events``, ``sources`` and ``citations`` the records, ``sourcing`` which facts a citation
 supports and how strongly a record is sourced, ``stamps`` the data stamp the
 caches key on, and ``tips`` the readers' tips and the short-lived keys their spam
 defences share.
@@ -25,8 +25,8 @@ from .editorial import (
     Versioned,
     editorial_permissions,
 )
+from .events import Event
 from .proposals import Proposal, log_published_change, needs_proposal, propose, public_facts
-from .records import Event, Station, active_in_year
 from .reference import Bureau, Country
 from .rules import RULES, constraint_message, plain_errors
 from .sources import LINK_HEALTH_FIELDS, Source
@@ -45,6 +45,7 @@ from .stamps import (
     public_data_stamp,
     refresh_planner_statistics,
 )
+from .stations import Station, active_in_year
 from .tips import ExpiringKey, Tip, normalise_receipt
 
 __all__ = [

@@ -360,7 +360,8 @@ def _key(citation_or_id):
 
 def _moved_to(citation, new: dict):
     """The record a changed citation moves to, or None when it stays."""
-    from .records import Event, Station
+    from .events import Event
+    from .stations import Station
 
     if new.get("station"):
         return Station._base_manager.get(pk=new["station"])

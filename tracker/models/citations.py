@@ -13,10 +13,11 @@ from .editorial import (
     Versioned,
     editorial_permissions,
 )
-from .records import Event, Station
+from .events import Event
 from .rules import no_control_characters
 from .sources import Source
 from .sourcing import clean_supports
+from .stations import Station
 
 
 class CitationQuerySet(models.QuerySet):

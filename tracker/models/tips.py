@@ -20,8 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .records import Event, Station
+from .events import Event
 from .rules import PlainRules
+from .stations import Station
 
 #: Letters and digits that cannot be mistaken for one another when copied by hand.
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
