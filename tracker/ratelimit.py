@@ -39,15 +39,15 @@ class CacheStore:
         # add() is atomic in Redis (SET NX): of two processes, one wins.
         return cache.add(key, value, seconds)
 
-    def increment(self, key: str, seconds: int) -> int:
-        """Add one to the count under ``key`` (atomic: Redis INCR) and return it."""
+    def increment(self, key: str, seconds: int, by: int = 1) -> int:
+        """Add ``by`` to the count under ``key`` (atomic: Redis INCRBY) and return it."""
         while True:
             cache.add(key, 0, seconds)
             try:
-                count = cache.incr(key)
+                count = cache.incr(key, by)
             except ValueError:  # expired between add() and incr(): start a new window
                 continue
-            if count == 1:
+            if count == by:
                 # Redis's INCR on a key that expired a moment before makes a new
                 # key without an expiry, which would count for ever: set one.
                 cache.touch(key, seconds)

@@ -86,11 +86,11 @@ class SheetResult:
 
     def add_problems(self, problems: list[Problem]) -> None:
         """Keep ``problems``, up to ``problem_limit``; count the ones beyond it."""
-        room = (
-            len(problems) if self.problem_limit is None else self.problem_limit - len(self.problems)
-        )
-        self.problems.extend(problems[: max(room, 0)])
-        self.problems_not_kept += len(problems) - max(min(room, len(problems)), 0)
+        kept = problems
+        if self.problem_limit is not None:
+            kept = problems[: max(self.problem_limit - len(self.problems), 0)]
+        self.problems.extend(kept)
+        self.problems_not_kept += len(problems) - len(kept)
 
     def summary(self) -> str:
         """``N new, N changed, N unchanged, N rejected`` (``N proposed`` after changed, if any).

@@ -16,7 +16,6 @@ import json
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -26,7 +25,7 @@ from ..filters import EventFilter, StationFilter, filter_errors
 from ..models import Event, Station, public_data_stamp
 from ..places import station_point
 from ..prepared import prepared_response
-from ..ratelimit import client_key
+from ..ratelimit import CacheStore, client_key
 from ..resources import EventResource, StationResource
 from ..serializers import (
     csv_events,
@@ -160,17 +159,14 @@ def record_allowance(request, count: Callable[[], int]) -> bool:
     records it holds (a filter that matches nearly everything costs as much
     as the full file, which is prepared once and free): this is what bounds
     what one client can make the server do. The count lives in the cache (per
-    process without Redis), under the daily-salted client hash of tracker/ratelimit.py.
+    process without Redis, so a download writes nothing to the database), under
+    the daily-salted client hash of tracker/ratelimit.py.
     """
+    store = CacheStore()
     key = "tracker:download-records:" + client_key(request)
-    if (cache.get(key) or 0) >= settings.TRACKER_DOWNLOAD_RECORDS_PER_HOUR:
+    if store.count_of(key) >= settings.TRACKER_DOWNLOAD_RECORDS_PER_HOUR:
         return False
-    records = count()
-    if not cache.add(key, records, 3600):
-        try:
-            cache.incr(key, records)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, records, 3600)
+    store.increment(key, 3600, by=count())
     return True
 
 
